@@ -1,0 +1,145 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firstline/firstline/internal/audit"
+	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/store"
+)
+
+// MaxPutEventsBody bounds a PutEvents request body: ten entries of 256 KB
+// and the JSON around them.
+const MaxPutEventsBody = event.MaxEntries*event.MaxEntrySize + 64*1024
+
+// maxJSONBody bounds other request bodies.
+const maxJSONBody = 1 << 20
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && mt != "application/x-amz-json-1.1" && !strings.HasSuffix(mt, "+json")) {
+			return nil, errStatus(http.StatusUnsupportedMediaType, CodeUnsupportedMedia, "Content-Type must be application/json, not "+ct)
+		}
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+}
+
+func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, MaxPutEventsBody)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errStatus(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+				fmt.Sprintf("request body is larger than %d bytes (10 entries of 256 KB)", MaxPutEventsBody))
+		}
+		return err
+	}
+	now := a.Now()
+	batch, err := event.ParsePutEvents(body, a.Defaults, now)
+	if err != nil {
+		return err
+	}
+	valid := batch.Valid()
+	resp := batch.Response()
+	pending := audit.FromContext(r.Context())
+	pending.Resource = "events"
+	pending.Detail = map[string]string{"entries": strconv.Itoa(len(batch.Events)), "failed": strconv.Itoa(resp.FailedEntryCount)}
+	if len(valid) > 0 {
+		err := a.Committer.Submit(r.Context(), func(ctx context.Context, tx store.Tx) error {
+			if err := a.Events.Append(ctx, tx, valid, now); err != nil {
+				return err
+			}
+			return pending.WriteIn(ctx, tx, audit.Success, http.StatusOK)
+		})
+		if err != nil {
+			if ctxErr := r.Context().Err(); ctxErr != nil {
+				// The client is gone; the outcome is unknown to it anyway.
+				return ctxErr
+			}
+			a.logger.ErrorContext(r.Context(), "commit events", "count", len(valid), "err", err)
+			batch.Fail(event.CodeInternalFailure, "the event could not be committed; it was not stored and may be retried")
+			resp = batch.Response()
+			pending.Detail["failed"] = strconv.Itoa(resp.FailedEntryCount)
+		} else {
+			pending.Committed()
+			if a.Metrics != nil {
+				for _, e := range valid {
+					a.Metrics.ingested(e.Source)
+				}
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// EventList is the body of GET /api/v1/events.
+type EventList struct {
+	Events    []*event.Event `json:"Events"`
+	NextToken string         `json:"NextToken,omitempty"`
+}
+
+func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := event.Filter{
+		Source:     q.Get("source"),
+		DetailType: q.Get("detail-type"),
+		Resource:   q.Get("resource"),
+		NextToken:  q.Get("next-token"),
+	}
+	var err error
+	if f.Since, err = queryTime(q.Get("since"), "since", a.Now()); err != nil {
+		return err
+	}
+	if f.Until, err = queryTime(q.Get("until"), "until", a.Now()); err != nil {
+		return err
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > event.MaxListLimit {
+			return errField("limit", fmt.Sprintf("must be an integer from 1 to %d", event.MaxListLimit))
+		}
+		f.Limit = n
+	}
+	evs, next, err := a.Events.List(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if evs == nil {
+		evs = []*event.Event{}
+	}
+	writeJSON(w, http.StatusOK, EventList{Events: evs, NextToken: next})
+	return nil
+}
+
+// queryTime parses an RFC 3339 time or a duration back from now ("15m").
+func queryTime(s, field string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, errField(field, fmt.Sprintf("%q is neither an RFC 3339 time (2026-01-02T15:04:05Z) nor a duration back from now (15m, 2h)", s))
+}
+
+func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
+	ev, err := a.Events.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ev)
+	return nil
+}

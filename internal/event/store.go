@@ -1,0 +1,214 @@
+package event
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/firstline/firstline/internal/store"
+)
+
+// Store is the append-only event store.
+type Store struct {
+	db *store.Store
+}
+
+// NewStore returns the event store on db.
+func NewStore(db *store.Store) *Store { return &Store{db: db} }
+
+// Append inserts evs inside tx; they become visible when tx commits.
+// ingested is the ingest time used for retention. Statements are queued with
+// tx.Defer, so they run at commit in one round trip on PostgreSQL.
+func (s *Store) Append(ctx context.Context, tx store.Tx, evs []*Event, ingested time.Time) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(evs)*6)
+	var res []any
+	for _, e := range evs {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("append event %s: %w", e.ID, err)
+		}
+		args = append(args, e.ID, e.Source, e.DetailType, e.Time.UnixMicro(), ingested.UnixMicro(), string(body))
+		for _, r := range e.Resources {
+			res = append(res, e.ID, r)
+		}
+	}
+	tx.Defer(qInsertEventPrefix+valuesList(len(evs), 6), args...)
+	if len(res) > 0 {
+		// Duplicate resources within one event would break the key.
+		res = dedupPairs(res)
+		tx.Defer(qInsertResourcePrefix+valuesList(len(res)/2, 2), res...)
+	}
+	return nil
+}
+
+func dedupPairs(p []any) []any {
+	seen := make(map[[2]any]bool, len(p)/2)
+	out := p[:0]
+	for i := 0; i+1 < len(p); i += 2 {
+		k := [2]any{p[i], p[i+1]}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p[i], p[i+1])
+	}
+	return out
+}
+
+// Get returns the event with id, or an error wrapping store.ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (*Event, error) {
+	var body string
+	if err := s.db.QueryRow(ctx, qGetEvent, id).Scan(&body); err != nil {
+		return nil, fmt.Errorf("get event %s: %w", id, err)
+	}
+	var e Event
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		return nil, fmt.Errorf("get event %s: decode: %w", id, err)
+	}
+	return &e, nil
+}
+
+// Filter selects events for List. Zero fields do not filter.
+type Filter struct {
+	Source     string
+	DetailType string
+	// Resource matches events whose resources contain it exactly.
+	Resource string
+	// Since and Until bound the event time (Since inclusive, Until exclusive).
+	Since, Until time.Time
+	// Limit is the page size: default 100, at most 1000.
+	Limit int
+	// NextToken continues a previous List; it is opaque.
+	NextToken string
+}
+
+// Page size limits for List.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// InvalidTokenError is returned by List for a next token it did not issue.
+var ErrInvalidToken = &ValidationError{Path: "next-token", Code: "ValidationException", Msg: "is not a token this server issued"}
+
+// List returns events matching f, newest first, and the token for the next
+// page ("" when there is none).
+func (s *Store) List(ctx context.Context, f Filter) ([]*Event, string, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.NextToken != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		if err != nil {
+			return nil, "", ErrInvalidToken
+		}
+		seq, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "e:"), 10, 64)
+		if err != nil || !strings.HasPrefix(string(raw), "e:") {
+			return nil, "", ErrInvalidToken
+		}
+		where = append(where, "seq < "+arg(seq))
+	}
+	if f.Source != "" {
+		where = append(where, "source = "+arg(f.Source))
+	}
+	if f.DetailType != "" {
+		where = append(where, "detail_type = "+arg(f.DetailType))
+	}
+	if f.Resource != "" {
+		where = append(where, "id IN (SELECT event_id FROM event_resources WHERE resource = "+arg(f.Resource)+")")
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "time_us >= "+arg(f.Since.UnixMicro()))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "time_us < "+arg(f.Until.UnixMicro()))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	q := qListEvents
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq DESC LIMIT " + arg(limit+1)
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []*Event
+	var lastSeq int64
+	for rows.Next() {
+		var seq int64
+		var body string
+		if err := rows.Scan(&seq, &body); err != nil {
+			return nil, "", fmt.Errorf("list events: %w", err)
+		}
+		if len(out) == limit {
+			next := base64.RawURLEncoding.EncodeToString([]byte("e:" + strconv.FormatInt(lastSeq, 10)))
+			return out, next, rows.Err()
+		}
+		var e Event
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, "", fmt.Errorf("list events: decode: %w", err)
+		}
+		out = append(out, &e)
+		lastSeq = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list events: %w", err)
+	}
+	return out, "", nil
+}
+
+// Prune deletes events ingested before horizon, batch rows per transaction
+// (batch <= 0 means 1000), and returns how many it deleted.
+func (s *Store) Prune(ctx context.Context, horizon time.Time, batch int) (int64, error) {
+	if batch <= 0 {
+		batch = 1000
+	}
+	var total int64
+	for {
+		var n int64
+		err := s.db.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if _, err := tx.Exec(ctx, qPruneResources, horizon.UnixMicro(), batch); err != nil {
+				return err
+			}
+			var err error
+			n, err = tx.Exec(ctx, qPruneEvents, horizon.UnixMicro(), batch)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune events before %s: %w", horizon.Format(time.RFC3339), err)
+		}
+		total += n
+		if n < int64(batch) {
+			return total, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return total, errors.Join(fmt.Errorf("prune events: stopped after %d", total), err)
+		}
+	}
+}
+
+// Count returns the number of stored events.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.QueryRow(ctx, qCountEvents).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count events: %w", err)
+	}
+	return n, nil
+}
