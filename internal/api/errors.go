@@ -55,7 +55,9 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.msg }
 
-func errStatus(status int, code, msg string) error { return &apiError{status: status, code: code, msg: msg} }
+func errStatus(status int, code, msg string) error {
+	return &apiError{status: status, code: code, msg: msg}
+}
 
 func errField(field, msg string) error {
 	return &apiError{status: http.StatusBadRequest, code: CodeValidation, msg: field + ": " + msg, field: field}
