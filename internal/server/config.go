@@ -126,7 +126,7 @@ func (c *Config) Validate() error {
 }
 
 // DatabaseDSN returns Database, or the SQLite file in DataDir.
-func (c *Config) DatabaseDSN() string {
+func (c Config) DatabaseDSN() string {
 	if c.Database != "" {
 		return c.Database
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,25 +36,20 @@ type Server struct {
 
 // SyncBuffer is a goroutine-safe bytes.Buffer.
 type SyncBuffer struct {
-	mu  chanMutex
+	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-type chanMutex chan struct{}
-
-func (m chanMutex) lock()   { m <- struct{}{} }
-func (m chanMutex) unlock() { <-m }
-
 func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.lock()
-	defer b.mu.unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
 // String returns what was written.
 func (b *SyncBuffer) String() string {
-	b.mu.lock()
-	defer b.mu.unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
@@ -73,7 +69,7 @@ func Start(t testing.TB, d store.Dialect, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	logs := &SyncBuffer{mu: make(chanMutex, 1)}
+	logs := &SyncBuffer{}
 	srv, err := server.New(cfg, server.NewLogger(cfg, logs), io.Discard)
 	require.NoError(t, err)
 	require.NoError(t, srv.Start(context.Background()))
@@ -133,4 +129,7 @@ func Logger(t testing.TB) *slog.Logger {
 
 type tWriter struct{ t testing.TB }
 
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
