@@ -1,6 +1,3 @@
-// Package server wires firstline together: it opens the store, builds the
-// registries with the built-in plug-ins, starts the components and serves
-// HTTP. It is the one package that imports them all; read Run top to bottom.
 package server
 
 import (
@@ -71,6 +68,14 @@ func New(cfg Config, logger *slog.Logger, out io.Writer) (*Server, error) {
 // connections.
 func (s *Server) Start(ctx context.Context) error {
 	cfg := s.cfg
+	var tlsConfig *tls.Config
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -140,14 +145,9 @@ func (s *Server) Start(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
-	if cfg.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
-		if err != nil {
-			_ = s.ln.Close()
-			return s.fail(fmt.Errorf("load TLS certificate: %w", err))
-		}
-		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		s.ln = tls.NewListener(s.ln, s.http.TLSConfig)
+	if tlsConfig != nil {
+		s.http.TLSConfig = tlsConfig
+		s.ln = tls.NewListener(s.ln, tlsConfig)
 		scheme = "https"
 	}
 	s.URL = scheme + "://" + s.ln.Addr().String()
