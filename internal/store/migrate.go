@@ -29,7 +29,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.dialect == Postgres {
 		dialect = goose.DialectPostgres
 		db = s.sqldb
-		locker, err := lock.NewPostgresSessionLocker()
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
