@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -59,23 +60,16 @@ func Defaults() Config {
 	}
 }
 
-// LoadFile reads a YAML configuration file into c, expanding ${VAR} and
-// $VAR from the environment first. Unknown keys are errors.
+// LoadFile reads a YAML configuration file into c, expanding ${VAR} from
+// the environment first (see expandEnv). Unknown keys are errors.
 func (c *Config) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	var missing []string
-	expanded := os.Expand(string(b), func(k string) string {
-		v, ok := os.LookupEnv(k)
-		if !ok {
-			missing = append(missing, k)
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return fmt.Errorf("config %s: environment variables not set: %s", path, strings.Join(missing, ", "))
+	expanded, err := expandEnv(string(b))
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
 	dec.KnownFields(true)
@@ -144,4 +138,34 @@ func loopback(listen string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expandEnv replaces ${VAR} with the variable's value and $$ with $, except
+// on comment lines (those starting with #). A ${VAR} that is not set is an
+// error naming it, so a missing secret never silently becomes "".
+func expandEnv(text string) (string, error) {
+	var missing []string
+	lines := strings.SplitAfter(text, "\n")
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		lines[i] = envRef.ReplaceAllStringFunc(line, func(m string) string {
+			if m == "$$" {
+				return "$"
+			}
+			name := m[2 : len(m)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return v
+		})
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+	}
+	return strings.Join(lines, ""), nil
 }

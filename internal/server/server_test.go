@@ -174,6 +174,7 @@ func TestNonLoopbackWithoutTLSWarns(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	srv, logs, out := start(t, cfg)
 	defer stop(t, srv)
+	require.True(t, strings.HasPrefix(srv.URL, "http://127.0.0.1:"), srv.URL)
 	require.Contains(t, out, "WARNING")
 	require.Contains(t, logs.String(), "SERVING WITHOUT TLS")
 }
@@ -196,6 +197,11 @@ func TestConfigFile(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(path, []byte("region: ${FL_TEST_UNSET_VAR}\n"), 0o600))
 	require.ErrorContains(t, cfg.LoadFile(path), "FL_TEST_UNSET_VAR")
+
+	// Comment lines are not expanded; $$ is a literal $; $VAR is left alone.
+	require.NoError(t, os.WriteFile(path, []byte("# database: postgres://u:${FL_TEST_UNSET_VAR}@h/db\nregion: a$$b$HOME\n"), 0o600))
+	require.NoError(t, cfg.LoadFile(path))
+	require.Equal(t, "a$b$HOME", cfg.Region)
 }
 
 func TestConfigValidateReportsEveryKey(t *testing.T) {
@@ -212,4 +218,19 @@ func TestConfigValidateReportsEveryKey(t *testing.T) {
 		require.ErrorContains(t, err, key)
 	}
 	require.Equal(t, "sqlite://firstline-data/firstline.db", server.Defaults().DatabaseDSN())
+}
+
+func TestDataDirIsLocked(t *testing.T) {
+	t.Parallel()
+	cfg := server.Defaults()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	srv, _, _ := start(t, cfg)
+	second, err := server.New(cfg, server.NewLogger(cfg, &strings.Builder{}), &strings.Builder{})
+	require.NoError(t, err)
+	require.ErrorContains(t, second.Start(t.Context()), "is in use by another firstline")
+	stop(t, srv)
+	// Released on shutdown.
+	srv, _, _ = start(t, cfg)
+	stop(t, srv)
 }
