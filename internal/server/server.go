@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -43,6 +44,7 @@ type Server struct {
 	logger *slog.Logger
 	out    io.Writer
 
+	lock      *os.File
 	db        *store.Store
 	committer *store.Committer
 	http      *http.Server
@@ -79,8 +81,14 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	s.lock = lock
 	db, err := store.Open(ctx, store.Config{DSN: cfg.DatabaseDSN(), Logger: s.logger})
 	if err != nil {
+		s.unlock()
 		return err
 	}
 	s.db = db
@@ -150,7 +158,7 @@ func (s *Server) Start(ctx context.Context) error {
 		s.ln = tls.NewListener(s.ln, tlsConfig)
 		scheme = "https"
 	}
-	s.URL = scheme + "://" + s.ln.Addr().String()
+	s.URL = scheme + "://" + reachableAddr(s.ln.Addr().(*net.TCPAddr))
 	go func() {
 		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server stopped", "err", err)
@@ -179,7 +187,15 @@ func (s *Server) fail(err error) error {
 	if s.db != nil {
 		_ = s.db.Close()
 	}
+	s.unlock()
 	return err
+}
+
+func (s *Server) unlock() {
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -219,6 +235,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		errs = append(errs, s.db.Close())
 	}
+	s.unlock()
 	return errors.Join(errs...)
 }
 
@@ -241,3 +258,13 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Store returns the open store (for tests).
 func (s *Server) Store() *store.Store { return s.db }
+
+// reachableAddr turns a listener address into one a local client can dial:
+// an unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
+func reachableAddr(a *net.TCPAddr) string {
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(a.Port))
+}
