@@ -111,7 +111,8 @@ const (
 	qInsertToken    = `INSERT INTO api_tokens (id, name, role, hash, created_us, created_by) VALUES ($1, $2, $3, $4, $5, $6)`
 	qTokenByHash    = `SELECT id, name, role, created_us, created_by FROM api_tokens WHERE hash = $1 AND revoked_us IS NULL`
 	qListTokens     = `SELECT id, name, role, created_us, created_by, revoked_us FROM api_tokens ORDER BY created_us, id`
-	qRevokeToken    = `UPDATE api_tokens SET revoked_us = $1 WHERE (id = $2 OR name = $2) AND revoked_us IS NULL`
+	qRevokeToken    = `UPDATE api_tokens SET revoked_us = $1 WHERE (id = $2 OR name = $2) AND revoked_us IS NULL AND (role <> 'admin' OR (SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_us IS NULL) > 1)`
+	qActiveByIDName = `SELECT role FROM api_tokens WHERE (id = $1 OR name = $1) AND revoked_us IS NULL`
 	qTokenByIDName  = `SELECT id, name, role, created_us, created_by, revoked_us FROM api_tokens WHERE id = $1 OR name = $1 ORDER BY revoked_us IS NULL DESC, created_us DESC LIMIT 1`
 	qCountAdmins    = `SELECT COUNT(*) FROM api_tokens WHERE role = 'admin' AND revoked_us IS NULL`
 	qTokenHashKnown = `SELECT COUNT(*) FROM api_tokens WHERE hash = $1`
@@ -248,7 +249,9 @@ func scanToken(r store.Row) (Token, error) {
 }
 
 // Revoke revokes the active token with this id or name and returns it. It
-// returns an error wrapping store.ErrNotFound if there is none.
+// returns an error wrapping store.ErrNotFound if there is none, and one
+// wrapping store.ErrConflict if it is the last active admin token (which
+// would lock every administrator out).
 func (t *Tokens) Revoke(ctx context.Context, q store.Querier, idOrName string) (Token, error) {
 	now := t.now().UTC().Truncate(time.Microsecond)
 	n, err := q.Exec(ctx, qRevokeToken, now.UnixMicro(), idOrName)
@@ -256,6 +259,10 @@ func (t *Tokens) Revoke(ctx context.Context, q store.Querier, idOrName string) (
 		return Token{}, fmt.Errorf("revoke token %q: %w", idOrName, err)
 	}
 	if n == 0 {
+		var role string
+		if err := q.QueryRow(ctx, qActiveByIDName, idOrName).Scan(&role); err == nil && Role(role) == Admin {
+			return Token{}, fmt.Errorf("revoke token %q: it is the last active admin token; create another admin token first: %w", idOrName, store.ErrConflict)
+		}
 		return Token{}, fmt.Errorf("revoke token %q: no active token has this id or name: %w", idOrName, store.ErrNotFound)
 	}
 	t.mu.Lock()

@@ -104,5 +104,16 @@ func TestCreateAuthenticateRevoke(t *testing.T) {
 		list, err := toks.List(ctx)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
+
+		// The last active admin token cannot be revoked; with two, one can.
+		_, _, err = toks.Create(ctx, db, "root1", auth.Admin, "test")
+		require.NoError(t, err)
+		_, err = toks.Revoke(ctx, db, "root1")
+		require.ErrorIs(t, err, store.ErrConflict)
+		require.ErrorContains(t, err, "last active admin token")
+		_, _, err = toks.Create(ctx, db, "root2", auth.Admin, "test")
+		require.NoError(t, err)
+		_, err = toks.Revoke(ctx, db, "root1")
+		require.NoError(t, err)
 	})
 }
