@@ -65,6 +65,11 @@ func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
 				// The client is gone; the outcome is unknown to it anyway.
 				return ctxErr
 			}
+			if errors.Is(err, store.ErrOutcomeUnknown) {
+				a.logger.ErrorContext(r.Context(), "commit events: outcome unknown", "count", len(valid), "err", err)
+				return errStatus(http.StatusServiceUnavailable, CodeServiceUnavailable,
+					"the database connection broke while committing: the events may or may not be stored; list them before sending again")
+			}
 			a.logger.ErrorContext(r.Context(), "commit events", "count", len(valid), "err", err)
 			batch.Fail(event.CodeInternalFailure, "the event could not be committed; it was not stored and may be retried")
 			resp = batch.Response()

@@ -83,6 +83,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt Route) {
 
 	tok, err := a.authenticate(r)
 	if err != nil {
+		if errors.Is(err, auth.ErrUnauthorized) && a.Metrics != nil {
+			a.Metrics.authFailures.Inc()
+		}
 		a.writeError(sw, r, err)
 		return
 	}
@@ -114,9 +117,6 @@ func (a *API) authenticate(r *http.Request) (auth.Token, error) {
 	tok, err := a.Tokens.Authenticate(r.Context(), strings.TrimSpace(secret))
 	if err != nil && !errors.Is(err, auth.ErrUnauthorized) {
 		return auth.Token{}, err
-	}
-	if err != nil && a.Metrics != nil {
-		a.Metrics.authFailures.Inc()
 	}
 	return tok, err
 }

@@ -62,7 +62,8 @@ func NewCommitter(s *Store, cfg CommitterConfig) *Committer {
 var ErrCommitterClosed = errors.New("committer closed")
 
 // Submit queues w and waits until the transaction holding it committed (nil)
-// or rolled back (the error). If ctx ends first, Submit returns ctx's error
+// or rolled back (the error); an error wrapping ErrOutcomeUnknown means the
+// commit may or may not have taken effect. If ctx ends first, Submit returns ctx's error
 // but w may still commit: the outcome is then unknown to the caller.
 func (c *Committer) Submit(ctx context.Context, w Write) error {
 	req := &commitReq{ctx: context.WithoutCancel(ctx), w: w, done: make(chan error, 1)}
@@ -138,12 +139,16 @@ func (c *Committer) commit(batch []*commitReq) {
 		}
 		return
 	}
-	if len(batch) == 1 {
+	if len(batch) == 1 || errors.Is(err, ErrOutcomeUnknown) {
+		// Alone, or possibly committed: retrying could store a write twice
+		// or report a stored write as failed.
 		var be *batchError
 		if errors.As(err, &be) {
 			err = be.err
 		}
-		batch[0].done <- err
+		for _, r := range batch {
+			r.done <- err
+		}
 		return
 	}
 	// Isolate the failure: commit every write alone.

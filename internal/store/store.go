@@ -38,6 +38,11 @@ var (
 	// ErrSchemaTooNew is returned by Open when the database was migrated by a
 	// newer firstline than this binary.
 	ErrSchemaTooNew = errors.New("database schema is newer than this firstline binary knows")
+	// ErrOutcomeUnknown is returned (wrapped) by InTx when the COMMIT of a
+	// PostgreSQL transaction failed in a way that does not tell whether it
+	// took effect (the connection broke while committing). Callers must not
+	// report the change as failed.
+	ErrOutcomeUnknown = errors.New("commit outcome unknown")
 )
 
 // Querier runs SQL written with numbered placeholders ($1, $2, ...). Both a
@@ -280,7 +285,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) er
 			return err
 		}
 		if err := ptx.Commit(ctx); err != nil {
-			return fmt.Errorf("commit: %w", mapErr(err))
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) {
+				// The server answered: the transaction did not commit.
+				return fmt.Errorf("commit: %w", mapErr(err))
+			}
+			return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
 		}
 		return nil
 	}
@@ -307,18 +317,20 @@ func mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	// The sentinels replace the driver's text, which differs by dialect
+	// and would reach API messages.
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+		return ErrNotFound
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("%w: %w", ErrConflict, err)
+		return ErrConflict
 	}
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %w", ErrConflict, err)
+			return ErrConflict
 		}
 	}
 	return err
