@@ -26,7 +26,10 @@ const TimeLayout = "2006-01-02T15:04:05Z"
 
 // MarshalJSON writes the envelope with EventBridge's field order and time
 // format; resources is always an array.
-func (e *Event) MarshalJSON() ([]byte, error) {
+//
+// It has a value receiver so that an Event value, not only a pointer,
+// marshals as an envelope.
+func (e Event) MarshalJSON() ([]byte, error) {
 	res := e.Resources
 	if res == nil {
 		res = []string{}
@@ -68,7 +71,12 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("event time %q: %w", raw.Time, err)
 	}
-	*e = Event{raw.Version, raw.ID, raw.DetailType, raw.Source, raw.Account, t.UTC(), raw.Region, raw.Resources, raw.Detail}
+	// MarshalJSON writes a four-digit UTC year; refuse what it cannot write.
+	t = t.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("event time %q: year %d in UTC is outside 0000 to 9999", raw.Time, y)
+	}
+	*e = Event{raw.Version, raw.ID, raw.DetailType, raw.Source, raw.Account, t, raw.Region, raw.Resources, raw.Detail}
 	return nil
 }
 

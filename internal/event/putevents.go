@@ -140,7 +140,9 @@ func ParsePutEvents(body []byte, d Defaults, now time.Time) (*Batch, error) {
 	if err := dec.Decode(&req); err != nil {
 		return nil, requestJSONError(err)
 	}
-	if dec.More() {
+	// dec.More would miss a trailing } or ]: it reports the end of a
+	// container, not of the input.
+	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return nil, &ValidationError{Code: "SerializationException", Msg: "request body has data after the JSON object"}
 	}
 	if len(req.Entries) == 0 {
@@ -155,7 +157,11 @@ func ParsePutEvents(body []byte, d Defaults, now time.Time) (*Batch, error) {
 	for i, raw := range req.Entries {
 		ev, code, err := parseEntry(raw, d, now)
 		if err != nil {
-			b.Results[i] = ResultEntry{ErrorCode: code, ErrorMessage: fmt.Sprintf("Entries[%d].%s", i, err.Error())}
+			var ee entryError
+			if !errors.As(err, &ee) {
+				ee = entryError{msg: err.Error()}
+			}
+			b.Results[i] = ResultEntry{ErrorCode: code, ErrorMessage: ee.at(i)}
 			continue
 		}
 		b.Events[i] = ev
@@ -191,6 +197,15 @@ func jsonKind(k string) string {
 type entryError struct{ field, msg string }
 
 func (e entryError) Error() string { return e.field + ": " + e.msg }
+
+// at returns the message for entry i: "Entries[i].Field: msg", or
+// "Entries[i]: msg" when the error is about the entry as a whole.
+func (e entryError) at(i int) string {
+	if e.field == "" {
+		return fmt.Sprintf("Entries[%d]: %s", i, e.msg)
+	}
+	return fmt.Sprintf("Entries[%d].%s: %s", i, e.field, e.msg)
+}
 
 func parseEntry(raw json.RawMessage, d Defaults, now time.Time) (*Event, string, error) {
 	var in requestEntry
@@ -230,7 +245,7 @@ func parseEntry(raw json.RawMessage, d Defaults, now time.Time) (*Event, string,
 	}
 	size += len(*in.Source) + len(*in.DetailType) + len(*in.Detail)
 	for j, r := range in.Resources {
-		if len(r) > MaxResourceLen {
+		if utf8.RuneCountInString(r) > MaxResourceLen {
 			return nil, CodeInvalidArgument, entryError{fmt.Sprintf("Resources[%d]", j), fmt.Sprintf("is longer than %d characters", MaxResourceLen)}
 		}
 		if !printable(r) {
@@ -342,10 +357,13 @@ func parseTime(raw json.RawMessage) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%q is not an RFC 3339 timestamp (for example 2026-01-02T15:04:05Z)", s)
 		}
+		// Check the year in UTC, the zone the envelope is written in:
+		// 9999-12-31T23:59:59-01:00 is in year 10000.
+		t = t.UTC()
 		if t.Year() < 1970 || t.Year() > 9999 {
 			return time.Time{}, fmt.Errorf("%q is out of range", s)
 		}
-		return t.UTC(), nil
+		return t, nil
 	}
 	var f float64
 	if err := json.Unmarshal(raw, &f); err != nil || math.IsNaN(f) || f < 0 || f > 253402300799 {

@@ -96,7 +96,7 @@ const (
 	MaxListLimit     = 1000
 )
 
-// InvalidTokenError is returned by List for a next token it did not issue.
+// ErrInvalidToken is returned by List for a next token it did not issue.
 var ErrInvalidToken = &ValidationError{Path: "next-token", Code: "ValidationException", Msg: "is not a token this server issued"}
 
 // List returns events matching f, newest first, and the token for the next
