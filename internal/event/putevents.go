@@ -338,7 +338,7 @@ func printable(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r >= 0x7f && r <= 0x9f { // C0, DEL and C1 controls
 			return false
 		}
 	}
