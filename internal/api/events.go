@@ -54,11 +54,16 @@ func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
 	pending.Resource = "events"
 	pending.Detail = map[string]string{"entries": strconv.Itoa(len(batch.Events)), "failed": strconv.Itoa(resp.FailedEntryCount)}
 	if len(valid) > 0 {
-		err := a.Committer.Submit(r.Context(), func(ctx context.Context, tx store.Tx) error {
-			if err := a.Events.Append(ctx, tx, valid, now); err != nil {
-				return err
-			}
-			return pending.WriteIn(ctx, tx, audit.Success, http.StatusOK)
+		// Encode here, in parallel with other requests; the shared
+		// transaction only queues the rows.
+		enc, err := event.Encode(valid, now)
+		if err != nil {
+			return err
+		}
+		err = a.Committer.Submit(r.Context(), func(ctx context.Context, tx store.Tx) error {
+			a.Events.Append(tx, enc)
+			pending.WriteIn(tx, audit.Success, http.StatusOK)
+			return nil
 		})
 		if err != nil {
 			if ctxErr := r.Context().Err(); ctxErr != nil {

@@ -134,7 +134,7 @@ func (a *API) finishAudit(ctx context.Context, p *audit.Pending, status int) {
 		e.Outcome = audit.Failure
 	}
 	ctx = context.WithoutCancel(ctx)
-	err := a.Committer.Submit(ctx, func(ctx context.Context, tx store.Tx) error { return audit.Insert(ctx, tx, e) })
+	err := a.Committer.Submit(ctx, func(_ context.Context, tx store.Tx) error { audit.Insert(tx, e); return nil })
 	if err != nil {
 		a.logger.ErrorContext(ctx, "audit entry lost", "action", e.Action, "err", err)
 	}

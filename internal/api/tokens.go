@@ -63,7 +63,8 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 		}
 		resp = CreateTokenResponse{Token: tok, Secret: secret.Reveal()}
 		pending.Resource = "tokens/" + tok.ID
-		return pending.WriteIn(ctx, tx, audit.Success, http.StatusCreated)
+		pending.WriteIn(tx, audit.Success, http.StatusCreated)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -96,7 +97,8 @@ func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
 		}
 		pending.Resource = "tokens/" + tok.ID
 		pending.Detail = map[string]string{"name": tok.Name, "role": string(tok.Role)}
-		return pending.WriteIn(ctx, tx, audit.Success, http.StatusOK)
+		pending.WriteIn(tx, audit.Success, http.StatusOK)
+		return nil
 	})
 	if err != nil {
 		return err

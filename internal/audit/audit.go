@@ -35,22 +35,19 @@ type Entry struct {
 }
 
 const (
-	qInsert = `INSERT INTO audit_log (time_us, token_id, token_name, role, action, resource, outcome, status, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	qList   = `SELECT seq, time_us, token_id, token_name, role, action, resource, outcome, status, request_id, detail FROM audit_log`
 )
 
-// Insert writes e with q (a transaction or the store).
-func Insert(ctx context.Context, q store.Querier, e Entry) error {
+var cols = []string{"time_us", "token_id", "token_name", "role", "action", "resource", "outcome", "status", "request_id", "detail"}
+
+// Insert queues e in tx; it is written when tx commits (see store.Tx.Insert).
+func Insert(tx store.Tx, e Entry) {
 	detail := "{}"
 	if len(e.Detail) > 0 {
 		b, _ := json.Marshal(e.Detail)
 		detail = string(b)
 	}
-	_, err := q.Exec(ctx, qInsert, e.Time.UnixMicro(), e.TokenID, e.TokenName, e.Role, e.Action, e.Resource, e.Outcome, e.Status, e.RequestID, detail)
-	if err != nil {
-		return fmt.Errorf("write audit entry %s: %w", e.Action, err)
-	}
-	return nil
+	tx.Insert("audit_log", cols, e.Time.UnixMicro(), e.TokenID, e.TokenName, e.Role, e.Action, e.Resource, e.Outcome, e.Status, e.RequestID, detail)
 }
 
 // Pending is the audit entry of a request in flight. The handler fills
@@ -63,10 +60,10 @@ type Pending struct {
 // WriteIn writes the entry inside tx with the given outcome and status.
 // The caller must call Committed after tx commits, so the middleware does
 // not write it again.
-func (p *Pending) WriteIn(ctx context.Context, tx store.Tx, outcome string, status int) error {
+func (p *Pending) WriteIn(tx store.Tx, outcome string, status int) {
 	e := p.Entry
 	e.Outcome, e.Status = outcome, status
-	return Insert(ctx, tx, e)
+	Insert(tx, e)
 }
 
 // Committed marks the entry as written.

@@ -21,46 +21,53 @@ type Store struct {
 // NewStore returns the event store on db.
 func NewStore(db *store.Store) *Store { return &Store{db: db} }
 
-// Append inserts evs inside tx; they become visible when tx commits.
-// ingested is the ingest time used for retention. Statements are queued with
-// tx.Defer, so they run at commit in one round trip on PostgreSQL.
-func (s *Store) Append(ctx context.Context, tx store.Tx, evs []*Event, ingested time.Time) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	args := make([]any, 0, len(evs)*6)
-	var res []any
+// Encoded is a set of events ready to insert: bodies encoded, rows built.
+// Building it is the costly part of an append, so callers do it before
+// they enter a transaction shared with others (the group commit).
+type Encoded struct {
+	events    [][]any
+	resources [][]any
+}
+
+// Len is the number of events.
+func (e *Encoded) Len() int { return len(e.events) }
+
+var (
+	eventCols    = []string{"id", "source", "detail_type", "time_us", "ingested_us", "body"}
+	resourceCols = []string{"event_id", "resource"}
+)
+
+// Encode prepares evs for Append. ingested is the ingest time used for
+// retention.
+func Encode(evs []*Event, ingested time.Time) (*Encoded, error) {
+	enc := &Encoded{events: make([][]any, 0, len(evs))}
 	for _, e := range evs {
 		body, err := json.Marshal(e)
 		if err != nil {
-			return fmt.Errorf("append event %s: %w", e.ID, err)
+			return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 		}
-		args = append(args, e.ID, e.Source, e.DetailType, e.Time.UnixMicro(), ingested.UnixMicro(), string(body))
+		enc.events = append(enc.events, []any{e.ID, e.Source, e.DetailType, e.Time.UnixMicro(), ingested.UnixMicro(), string(body)})
+		seen := make(map[string]bool, len(e.Resources))
 		for _, r := range e.Resources {
-			res = append(res, e.ID, r)
+			if !seen[r] { // a duplicate would break the key
+				seen[r] = true
+				enc.resources = append(enc.resources, []any{e.ID, r})
+			}
 		}
 	}
-	tx.Defer(qInsertEventPrefix+valuesList(len(evs), 6), args...)
-	if len(res) > 0 {
-		// Duplicate resources within one event would break the key.
-		res = dedupPairs(res)
-		tx.Defer(qInsertResourcePrefix+valuesList(len(res)/2, 2), res...)
-	}
-	return nil
+	return enc, nil
 }
 
-func dedupPairs(p []any) []any {
-	seen := make(map[[2]any]bool, len(p)/2)
-	out := p[:0]
-	for i := 0; i+1 < len(p); i += 2 {
-		k := [2]any{p[i], p[i+1]}
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, p[i], p[i+1])
+// Append queues the encoded events in tx; they become visible when tx
+// commits. It does no I/O itself: the rows are written at commit, together
+// with every other write of the transaction (see store.Tx.Insert).
+func (s *Store) Append(tx store.Tx, enc *Encoded) {
+	for _, row := range enc.events {
+		tx.Insert("events", eventCols, row...)
 	}
-	return out
+	for _, row := range enc.resources {
+		tx.Insert("event_resources", resourceCols, row...)
+	}
 }
 
 // Get returns the event with id, or an error wrapping store.ErrNotFound.

@@ -22,10 +22,14 @@ type CommitterConfig struct {
 	Queue int
 	// OnBatch, if set, is called with the size of every committed batch.
 	OnBatch func(n int)
+	// Workers is the number of transactions in flight at once: 1 on SQLite
+	// (one writer), default 4 on PostgreSQL, where concurrent commits share
+	// WAL flushes and overlap network round trips.
+	Workers int
 }
 
 // Committer performs group commit: writes submitted concurrently are
-// committed together in one transaction by one goroutine. While a
+// committed together in one transaction by one of Workers goroutines. While a
 // transaction commits, new writes queue and form the next batch, so under
 // load the batch grows and the cost of a commit is shared; alone, a write is
 // committed at once (no added delay).
@@ -53,8 +57,20 @@ func NewCommitter(s *Store, cfg CommitterConfig) *Committer {
 	if cfg.Queue <= 0 {
 		cfg.Queue = 4096
 	}
+	if s.Dialect() == SQLite {
+		cfg.Workers = 1
+	} else if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
 	c := &Committer{s: s, cfg: cfg, reqs: make(chan *commitReq, cfg.Queue), stopped: make(chan struct{})}
-	go c.loop()
+	var wg sync.WaitGroup
+	for range cfg.Workers {
+		wg.Go(c.loop)
+	}
+	go func() {
+		wg.Wait()
+		close(c.stopped)
+	}()
 	return c
 }
 
@@ -100,7 +116,6 @@ func (c *Committer) Close() {
 }
 
 func (c *Committer) loop() {
-	defer close(c.stopped)
 	batch := make([]*commitReq, 0, c.cfg.MaxBatch)
 	for first := range c.reqs {
 		batch = append(batch[:0], first)

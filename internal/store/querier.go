@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -83,29 +85,19 @@ type pgRow struct{ r pgx.Row }
 
 func (r pgRow) Scan(dest ...any) error { return mapErr(r.r.Scan(dest...)) }
 
-type deferred struct {
-	query string
-	args  []any
-}
-
 type sqlTx struct {
 	sqlQuerier
-	tx     *sql.Tx
-	s      *Store
-	queued []deferred
-}
-
-func (t *sqlTx) Defer(query string, args ...any) {
-	t.queued = append(t.queued, deferred{query, args})
+	tx *sql.Tx
+	s  *Store
+	rows
 }
 
 func (t *sqlTx) flush(ctx context.Context) error {
-	for _, d := range t.queued {
-		if _, err := t.Exec(ctx, d.query, d.args...); err != nil {
+	for _, st := range t.statements() {
+		if _, err := t.Exec(ctx, st.query, st.args...); err != nil {
 			return err
 		}
 	}
-	t.queued = nil
 	return nil
 }
 
@@ -117,33 +109,104 @@ func (t *sqlTx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.I
 	return err
 }
 
+// pgTx begins its transaction on first use of the connection (Exec, Query,
+// QueryRow, InsertJob); rows queued with Insert alone never need one.
 type pgTx struct {
-	pgQuerier
-	tx    pgx.Tx
-	s     *Store
-	batch *pgx.Batch
+	s  *Store
+	tx pgx.Tx // nil until begun
+	rows
 }
 
-func (t *pgTx) Defer(query string, args ...any) {
-	if t.batch == nil {
-		t.batch = &pgx.Batch{}
+func (t *pgTx) begin(ctx context.Context) (pgx.Tx, error) {
+	if t.tx == nil {
+		tx, err := t.s.pool.Begin(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("begin transaction: %w", mapErr(err))
+		}
+		t.tx = tx
 	}
-	t.batch.Queue(query, args...)
+	return t.tx, nil
 }
 
-func (t *pgTx) flush(ctx context.Context) error {
-	if t.batch == nil || t.batch.Len() == 0 {
-		return nil
+func (t *pgTx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return 0, err
 	}
-	b := t.batch
-	t.batch = nil
-	return mapErr(t.tx.SendBatch(ctx, b).Close())
+	return pgQuerier{tx}.Exec(ctx, query, args...)
 }
+
+func (t *pgTx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgQuerier{tx}.Query(ctx, query, args...)
+}
+
+func (t *pgTx) QueryRow(ctx context.Context, query string, args ...any) Row {
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return errRow{err}
+	}
+	return pgQuerier{tx}.QueryRow(ctx, query, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 func (t *pgTx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	if t.s.jobs == nil || t.s.jobs.pg == nil {
 		return errJobsNotConfigured
 	}
-	_, err := t.s.jobs.pg.InsertTx(ctx, t.tx, args, opts)
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = t.s.jobs.pg.InsertTx(ctx, tx, args, opts)
 	return err
+}
+
+func (t *pgTx) rollback(ctx context.Context) {
+	if t.tx != nil {
+		_ = t.tx.Rollback(context.WithoutCancel(ctx))
+	}
+}
+
+// commit writes the queued rows and commits. Without a begun transaction
+// the rows go in one pipeline, which PostgreSQL runs as one implicit
+// transaction.
+func (t *pgTx) commit(ctx context.Context) error {
+	sts := t.statements()
+	b := &pgx.Batch{}
+	for _, st := range sts {
+		b.Queue(st.query, st.args...)
+	}
+	if t.tx == nil {
+		if len(sts) == 0 {
+			return nil
+		}
+		return commitErr(t.s.pool.SendBatch(ctx, b).Close())
+	}
+	if len(sts) > 0 {
+		if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+			return mapErr(err)
+		}
+	}
+	return commitErr(t.tx.Commit(ctx))
+}
+
+// commitErr classifies an error of the statement that commits: with a
+// server answer the transaction did not commit; without one (the
+// connection broke) nobody knows.
+func commitErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
 }

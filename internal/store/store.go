@@ -75,10 +75,13 @@ type Row interface {
 type Tx interface {
 	Querier
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
-	// Defer queues a statement whose result the caller does not need; queued
-	// statements run in order just before commit (on PostgreSQL in one
-	// network round trip). An error from one fails the commit.
-	Defer(query string, args ...any)
+	// Insert queues one row for table. Just before commit, the rows queued
+	// for each table and column list — by every write sharing the
+	// transaction — are written with multi-row INSERT statements, tables in
+	// the order they were first queued (on PostgreSQL all in one network
+	// round trip). An error from one fails the commit. cols and table are
+	// trusted identifiers, never input.
+	Insert(table string, cols []string, values ...any)
 }
 
 // Config configures Open.
@@ -270,29 +273,15 @@ func (s *Store) QueryRow(ctx context.Context, query string, args ...any) Row {
 
 // InTx runs fn in a read-write transaction and commits it if fn returns nil;
 // otherwise it rolls back and returns fn's error. fn must not keep tx.
+//
+// On PostgreSQL the transaction begins lazily: if fn only queues rows with
+// Tx.Insert, they are sent as one pipeline that PostgreSQL runs as one
+// implicit transaction (PostgreSQL › Frontend/Backend Protocol › Extended
+// Query: the statements up to Sync), one network round trip instead of
+// three (BEGIN, the rows, COMMIT).
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
 	if s.dialect == Postgres {
-		ptx, err := s.pool.Begin(ctx)
-		if err != nil {
-			return fmt.Errorf("begin transaction: %w", mapErr(err))
-		}
-		defer func() { _ = ptx.Rollback(context.WithoutCancel(ctx)) }()
-		t := &pgTx{pgQuerier: pgQuerier{ptx}, tx: ptx, s: s}
-		if err := fn(ctx, t); err != nil {
-			return err
-		}
-		if err := t.flush(ctx); err != nil {
-			return err
-		}
-		if err := ptx.Commit(ctx); err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) {
-				// The server answered: the transaction did not commit.
-				return fmt.Errorf("commit: %w", mapErr(err))
-			}
-			return fmt.Errorf("commit: %w: %w", ErrOutcomeUnknown, err)
-		}
-		return nil
+		return s.inPgTx(ctx, fn)
 	}
 	stx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -347,3 +336,12 @@ func redactDSN(dsn string) string {
 
 // RedactDSN returns dsn with any password replaced, for logs and messages.
 func RedactDSN(dsn string) string { return redactDSN(dsn) }
+
+func (s *Store) inPgTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error {
+	t := &pgTx{s: s}
+	defer t.rollback(ctx)
+	if err := fn(ctx, t); err != nil {
+		return err
+	}
+	return t.commit(ctx)
+}

@@ -143,7 +143,6 @@ func TestCommitterGroupsAndIsolatesFailures(t *testing.T) {
 		var batches []int
 		var mu sync.Mutex
 		c := store.NewCommitter(s, store.CommitterConfig{MaxBatch: 16, OnBatch: func(n int) { mu.Lock(); batches = append(batches, n); mu.Unlock() }})
-		ins := `INSERT INTO api_tokens (id, name, role, hash, created_us, created_by) VALUES ($1, $2, 'viewer', $3, 1, 't')`
 		const writers = 64
 		errs := make([]error, writers)
 		var wg sync.WaitGroup
@@ -154,7 +153,8 @@ func TestCommitterGroupsAndIsolatesFailures(t *testing.T) {
 					hash = "dup" // every writer but the first with this hash conflicts
 				}
 				errs[i] = c.Submit(ctx, func(ctx context.Context, tx store.Tx) error {
-					tx.Defer(ins, fmt.Sprintf("id%d", i), fmt.Sprintf("n%d", i), hash)
+					tx.Insert("api_tokens", []string{"id", "name", "role", "hash", "created_us", "created_by"},
+						fmt.Sprintf("id%d", i), fmt.Sprintf("n%d", i), "viewer", hash, 1, "t")
 					return nil
 				})
 			})
@@ -184,5 +184,31 @@ func TestCommitterGroupsAndIsolatesFailures(t *testing.T) {
 		}
 		require.Equal(t, ok, total)
 		require.ErrorIs(t, c.Submit(ctx, func(context.Context, store.Tx) error { return nil }), store.ErrCommitterClosed)
+	})
+}
+
+// TestInsertOnlyTransactionIsAtomic: rows queued for two tables commit
+// together or not at all, also on PostgreSQL's one-round-trip path where
+// no BEGIN is sent.
+func TestInsertOnlyTransactionIsAtomic(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		s := storetest.Open(t, d)
+		tokCols := []string{"id", "name", "role", "hash", "created_us", "created_by"}
+		evCols := []string{"id", "source", "detail_type", "time_us", "ingested_us", "body"}
+		require.NoError(t, s.InTx(ctx, func(_ context.Context, tx store.Tx) error {
+			tx.Insert("events", evCols, "e1", "s", "d", 1, 1, "{}")
+			return nil
+		}))
+		err := s.InTx(ctx, func(_ context.Context, tx store.Tx) error {
+			tx.Insert("api_tokens", tokCols, "t1", "n1", "viewer", "h1", 1, "t")
+			tx.Insert("events", evCols, "e1", "s", "d", 1, 1, "{}") // duplicate id
+			return nil
+		})
+		require.ErrorIs(t, err, store.ErrConflict)
+		var n int64
+		require.NoError(t, s.QueryRow(ctx, `SELECT COUNT(*) FROM api_tokens`).Scan(&n))
+		require.Zero(t, n, "the first table's row outlived the failed transaction")
 	})
 }
