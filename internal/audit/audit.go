@@ -35,7 +35,7 @@ type Entry struct {
 }
 
 const (
-	qList   = `SELECT seq, time_us, token_id, token_name, role, action, resource, outcome, status, request_id, detail FROM audit_log`
+	qList = `SELECT seq, time_us, token_id, token_name, role, action, resource, outcome, status, request_id, detail FROM audit_log`
 )
 
 var cols = []string{"time_us", "token_id", "token_name", "role", "action", "resource", "outcome", "status", "request_id", "detail"}
