@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -108,9 +107,8 @@ func List(ctx context.Context, db *store.Store, f Filter) ([]Entry, string, erro
 	var args []any
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if f.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
-		seq, perr := strconv.ParseInt(strings.TrimPrefix(string(raw), "a:"), 10, 64)
-		if err != nil || perr != nil || !strings.HasPrefix(string(raw), "a:") {
+		seq, err := store.ParseCursor("a", f.NextToken)
+		if err != nil {
 			return nil, "", &ValidationError{"next-token", "is not a token this server issued"}
 		}
 		where = append(where, "seq < "+arg(seq))
@@ -149,7 +147,7 @@ func List(ctx context.Context, db *store.Store, f Filter) ([]Entry, string, erro
 			return nil, "", fmt.Errorf("list audit entries: %w", err)
 		}
 		if len(out) == limit {
-			return out, base64.RawURLEncoding.EncodeToString([]byte("a:" + strconv.FormatInt(last, 10))), nil
+			return out, store.Cursor("a", last), nil
 		}
 		e.Time = time.UnixMicro(us).UTC()
 		_ = json.Unmarshal([]byte(detail), &e.Detail)

@@ -2,7 +2,6 @@ package event
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,12 +115,8 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Event, string, error) {
 		return "$" + strconv.Itoa(len(args))
 	}
 	if f.NextToken != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(f.NextToken)
+		seq, err := store.ParseCursor("e", f.NextToken)
 		if err != nil {
-			return nil, "", ErrInvalidToken
-		}
-		seq, err := strconv.ParseInt(strings.TrimPrefix(string(raw), "e:"), 10, 64)
-		if err != nil || !strings.HasPrefix(string(raw), "e:") {
 			return nil, "", ErrInvalidToken
 		}
 		where = append(where, "seq < "+arg(seq))
@@ -165,8 +160,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*Event, string, error) {
 			return nil, "", fmt.Errorf("list events: %w", err)
 		}
 		if len(out) == limit {
-			next := base64.RawURLEncoding.EncodeToString([]byte("e:" + strconv.FormatInt(lastSeq, 10)))
-			return out, next, rows.Err()
+			return out, store.Cursor("e", lastSeq), rows.Err()
 		}
 		var e Event
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
