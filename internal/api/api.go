@@ -44,10 +44,14 @@ type Route struct {
 	// mutating routes are audited.
 	Action  string
 	handler func(a *API, w http.ResponseWriter, r *http.Request) error
+	// readOnly marks a POST that changes nothing (not audited).
+	readOnly bool
 }
 
 // Mutating reports whether the route changes state (and is audited).
-func (rt Route) Mutating() bool { return rt.Method != http.MethodGet && rt.Method != http.MethodHead }
+func (rt Route) Mutating() bool {
+	return !rt.readOnly && rt.Method != http.MethodGet && rt.Method != http.MethodHead
+}
 
 // New builds the API.
 func New(cfg Config) *API {
@@ -59,15 +63,16 @@ func New(cfg Config) *API {
 	}
 	a := &API{Config: cfg, logger: cfg.Logger.With("component", "api")}
 	a.table = []Route{
-		{http.MethodPost, "/api/v1/events", auth.Operator, "events.put", (*API).putEvents},
-		{http.MethodGet, "/api/v1/events", auth.Viewer, "events.list", (*API).listEvents},
-		{http.MethodGet, "/api/v1/events/{id}", auth.Viewer, "events.get", (*API).getEvent},
-		{http.MethodPost, "/api/v1/tokens", auth.Admin, "tokens.create", (*API).createToken},
-		{http.MethodGet, "/api/v1/tokens", auth.Admin, "tokens.list", (*API).listTokens},
-		{http.MethodDelete, "/api/v1/tokens/{id}", auth.Admin, "tokens.revoke", (*API).revokeToken},
-		{http.MethodGet, "/api/v1/audit", auth.Admin, "audit.list", (*API).listAudit},
-		{http.MethodGet, "/api/v1/whoami", auth.Viewer, "whoami", (*API).whoami},
-		{http.MethodGet, "/api/v1/openapi.json", auth.Viewer, "openapi.get", (*API).openapi},
+		{http.MethodPost, "/api/v1/events", auth.Operator, "events.put", (*API).putEvents, false},
+		{http.MethodGet, "/api/v1/events", auth.Viewer, "events.list", (*API).listEvents, false},
+		{http.MethodGet, "/api/v1/events/{id}", auth.Viewer, "events.get", (*API).getEvent, false},
+		{http.MethodPost, "/api/v1/tokens", auth.Admin, "tokens.create", (*API).createToken, false},
+		{http.MethodGet, "/api/v1/tokens", auth.Admin, "tokens.list", (*API).listTokens, false},
+		{http.MethodDelete, "/api/v1/tokens/{id}", auth.Admin, "tokens.revoke", (*API).revokeToken, false},
+		{http.MethodGet, "/api/v1/audit", auth.Admin, "audit.list", (*API).listAudit, false},
+		{http.MethodGet, "/api/v1/whoami", auth.Viewer, "whoami", (*API).whoami, false},
+		{http.MethodGet, "/api/v1/openapi.json", auth.Viewer, "openapi.get", (*API).openapi, false},
+		{http.MethodPost, "/api/v1/test-event-pattern", auth.Viewer, "events.test-pattern", (*API).testEventPattern, true},
 	}
 	if a.Metrics != nil {
 		for _, rt := range a.table {

@@ -196,6 +196,8 @@ func TestErrorsNameTheField(t *testing.T) {
 			{"bad name", "POST", "/api/v1/tokens", `{"name":"a b","role":"viewer"}`, 400, "ValidationException", "name", "use letters"},
 			{"duplicate name", "POST", "/api/v1/tokens", `{"name":"admin","role":"viewer"}`, 409, "Conflict", "", "active token has this name"},
 			{"revoke unknown", "DELETE", "/api/v1/tokens/nope", "", 404, "NotFound", "", "no active token"},
+			{"invalid pattern", "POST", "/api/v1/test-event-pattern", `{"EventPattern":"{\"detail\":{\"n\":[{\"numeric\":[\">\",5,\"<\",1]}]}}","Event":"{}"}`, 400, "InvalidEventPatternException", "EventPattern.detail.n[0].numeric", "lower bound 5 must be below"},
+			{"event not json", "POST", "/api/v1/test-event-pattern", `{"EventPattern":"{\"a\":[1]}","Event":"[1]"}`, 400, "ValidationException", "Event", "not a valid JSON object"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

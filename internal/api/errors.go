@@ -25,11 +25,14 @@ const (
 	CodeUnsupportedMedia   = "UnsupportedMediaType"
 	CodeInternal           = "InternalFailure"
 	CodeServiceUnavailable = "ServiceUnavailable"
+	// CodeInvalidEventPattern is EventBridge's code for a pattern it rejects.
+	CodeInvalidEventPattern = "InvalidEventPatternException"
 )
 
 // ErrorCodes lists every code in the closed list.
 var ErrorCodes = []string{CodeValidation, CodeSerialization, CodeUnauthorized, CodeForbidden, CodeNotFound,
-	CodeConflict, CodeMethodNotAllowed, CodePayloadTooLarge, CodeUnsupportedMedia, CodeInternal, CodeServiceUnavailable}
+	CodeConflict, CodeMethodNotAllowed, CodePayloadTooLarge, CodeUnsupportedMedia, CodeInternal, CodeServiceUnavailable,
+	CodeInvalidEventPattern}
 
 // ErrorBody is the body of every error response.
 type ErrorBody struct {

@@ -61,6 +61,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/audit", toks["operator"], "", 403},
 		{"GET", "/api/v1/whoami", toks["viewer"], "", 200},
 		{"GET", "/api/v1/openapi.json", toks["viewer"], "", 200},
+		{"POST", "/api/v1/test-event-pattern", toks["viewer"], `{"EventPattern":"{\"source\":[\"a\"]}","Event":"{\"source\":\"a\"}"}`, 200},
+		{"POST", "/api/v1/test-event-pattern", toks["viewer"], `{"EventPattern":"{\"source\":\"a\"}","Event":"{}"}`, 400},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.path+" "+http.StatusText(tc.status), func(t *testing.T) {

@@ -169,3 +169,30 @@ func TestReadArg(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "[3]", string(b))
 }
+
+func TestTestPatternWorksWithoutAServer(t *testing.T) {
+	t.Parallel()
+	run := func(args ...string) (int, string, string) {
+		root := cli.NewRoot()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		code := cli.Execute(context.Background(), root, append([]string{"--url", "http://127.0.0.1:1", "--token", ""}, args...))
+		return code, out.String(), errOut.String()
+	}
+	p := filepath.Join(t.TempDir(), "p.json")
+	require.NoError(t, os.WriteFile(p, []byte(`{"source":["aws.cloudwatch"],"detail":{"state":{"value":["ALARM"]}}}`), 0o600))
+	event, err := filepath.Abs("../../testdata/fixtures/cloudwatch/alarm-state-change-ok-to-alarm.json")
+	require.NoError(t, err)
+	code, out, _ := run("events", "test-pattern", "--event-pattern", "file://"+p, "--event", "file://"+event)
+	require.Equal(t, 0, code)
+	require.Equal(t, "{\"Result\": true}\n", out)
+	code, out, _ = run("events", "test-pattern", "--event-pattern", `{"source":["x"]}`, "--event", "file://"+event)
+	require.Equal(t, 0, code)
+	require.Equal(t, "{\"Result\": false}\n", out)
+	code, out, errOut := run("events", "test-pattern", "--event-pattern", `{"detail":{"state":[{"wildcard":"a**"}]}}`, "--event", `{}`)
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Contains(t, errOut, "detail.state[0].wildcard")
+	require.Contains(t, errOut, "consecutive *")
+}

@@ -61,8 +61,8 @@ func envOr(k, def string) string {
 }
 
 func eventsCmd(o *Options) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Put, list and get events on the event bus"}
-	cmd.AddCommand(eventsPutCmd(o), eventsListCmd(o), eventsGetCmd(o))
+	cmd := &cobra.Command{Use: "events", Short: "Put, list and get events on the event bus; test event patterns"}
+	cmd.AddCommand(eventsPutCmd(o), eventsListCmd(o), eventsGetCmd(o), testPatternCmd())
 	return cmd
 }
 
