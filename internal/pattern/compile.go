@@ -533,8 +533,8 @@ func (c *compiler) anythingBut(arg any, path string) (cond, bool) {
 
 // wildcard is a compiled wildcard: literal segments between stars.
 type wildcard struct {
-	segs               []string
-	leading, trailing  bool // a star before the first / after the last segment
+	segs              []string
+	leading, trailing bool // a star before the first / after the last segment
 }
 
 func compileWildcard(s string) (*wildcard, error) {
