@@ -21,13 +21,15 @@ test: ## run every test (PostgreSQL too when FIRSTLINE_TEST_POSTGRES_DSN is set)
 test/race: ## run the tests with the race detector (crash test skipped)
 	$(GO) test -race -short ./...
 
-bench: ## PutEvents throughput/latency table (SQLite, and PostgreSQL with FIRSTLINE_TEST_POSTGRES_DSN), then Go benchmarks once
+bench: ## PutEvents throughput/latency table (SQLite, and PostgreSQL with FIRSTLINE_TEST_POSTGRES_DSN); pattern matching vs json.Unmarshal
 	$(GO) run ./bench/putevents $(BENCHFLAGS)
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./... >/dev/null
+	$(GO) test -run '^$$' -bench 'BenchmarkMatch|BenchmarkParsePutEvents' ./internal/pattern ./internal/event
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testdata/fuzz
 	$(GO) test ./internal/event -run '^$$' -fuzz '^FuzzParsePutEvents$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/event -run '^$$' -fuzz '^FuzzEventUnmarshal$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
 
 lint: ## gofmt, go vet, and golangci-lint when installed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)

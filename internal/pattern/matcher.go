@@ -12,9 +12,13 @@ type Matcher struct {
 	entries map[string]*entry
 	keys    *trie
 	// index: anchor path → required exact string → patterns.
-	index     map[string]map[string][]*entry
+	index     map[string]*pathIndex
 	unindexed map[string]*entry
-	gen       uint64
+}
+
+type pathIndex struct {
+	path    []string
+	byValue map[string][]*entry
 }
 
 type entry struct {
@@ -22,12 +26,11 @@ type entry struct {
 	p      *Pattern
 	anchor []string // path of the anchor field, nil if unindexed
 	values []string
-	seen   uint64
 }
 
 // NewMatcher returns an empty Matcher.
 func NewMatcher() *Matcher {
-	return &Matcher{entries: map[string]*entry{}, keys: newTrie(), index: map[string]map[string][]*entry{}, unindexed: map[string]*entry{}}
+	return &Matcher{entries: map[string]*entry{}, keys: newTrie(), index: map[string]*pathIndex{}, unindexed: map[string]*entry{}}
 }
 
 // Add adds (or replaces) the pattern under name.
@@ -44,13 +47,13 @@ func (m *Matcher) Add(name string, p *Pattern) {
 		return
 	}
 	k := pathKey(e.anchor)
-	byValue := m.index[k]
-	if byValue == nil {
-		byValue = map[string][]*entry{}
-		m.index[k] = byValue
+	pi := m.index[k]
+	if pi == nil {
+		pi = &pathIndex{path: e.anchor, byValue: map[string][]*entry{}}
+		m.index[k] = pi
 	}
 	for _, v := range e.values {
-		byValue[v] = append(byValue[v], e)
+		pi.byValue[v] = append(pi.byValue[v], e)
 	}
 }
 
@@ -73,7 +76,8 @@ func (m *Matcher) remove(name string) {
 	if e.anchor == nil {
 		return
 	}
-	byValue := m.index[pathKey(e.anchor)]
+	pi := m.index[pathKey(e.anchor)]
+	byValue := pi.byValue
 	for _, v := range e.values {
 		list := byValue[v]
 		for i, x := range list {
@@ -88,6 +92,9 @@ func (m *Matcher) remove(name string) {
 			byValue[v] = list
 		}
 	}
+	if len(byValue) == 0 {
+		delete(m.index, pathKey(e.anchor))
+	}
 }
 
 // Len returns the number of patterns.
@@ -101,29 +108,36 @@ func (m *Matcher) Len() int {
 // particular order. It returns an error wrapping ErrEvent if the event is
 // not a JSON object.
 func (m *Matcher) Match(event []byte) ([]string, error) {
-	m.mu.Lock() // gen stamps are written; matching itself is cheap
-	defer m.mu.Unlock()
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	v, err := parseEvent(event, m.keys)
 	if err != nil {
 		return nil, err
 	}
-	m.gen++
 	var out []string
+	var tried map[*entry]bool // only when one pattern is found twice
 	try := func(e *entry) {
-		if e.seen == m.gen {
+		if tried != nil && tried[e] {
 			return
 		}
-		e.seen = m.gen
 		if e.p.root.match(&v) {
 			out = append(out, e.name)
 		}
 	}
-	for k, byValue := range m.index {
-		forEachString(&v, splitKey(k), func(s string) {
-			for _, e := range byValue[s] {
-				try(e)
-			}
+	for _, pi := range m.index {
+		var found []*entry
+		forEachString(&v, pi.path, func(s string) {
+			found = append(found, pi.byValue[s]...)
 		})
+		if len(found) > 1 && tried == nil {
+			tried = map[*entry]bool{}
+		}
+		for _, e := range found {
+			try(e)
+			if tried != nil {
+				tried[e] = true
+			}
+		}
 	}
 	for _, e := range m.unindexed {
 		try(e)
@@ -210,18 +224,6 @@ func pathKey(p []string) string {
 		k += s
 	}
 	return k
-}
-
-func splitKey(k string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(k); i++ {
-		if k[i] == 0 {
-			out = append(out, k[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, k[start:])
 }
 
 // String describes the matcher (for logs).
