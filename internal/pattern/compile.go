@@ -152,6 +152,11 @@ func MustCompile(src string) *Pattern {
 
 type compiler struct{ errs []error }
 
+// operators are the condition names; inside $or they cannot be field names
+// (event-ruler README › The "$or" primitive).
+var operators = map[string]bool{"prefix": true, "suffix": true, "equals-ignore-case": true, "anything-but": true,
+	"numeric": true, "exists": true, "cidr": true, "wildcard": true}
+
 func (c *compiler) fail(path, format string, args ...any) {
 	c.errs = append(c.errs, &Error{Path: path, Reason: fmt.Sprintf(format, args...)})
 }
@@ -208,6 +213,11 @@ func (c *compiler) or(v any, path string) []*objPat {
 		if !ok {
 			c.fail(fmt.Sprintf("%s[%d]", path, i), "each $or element must be a pattern object; got %s", describe(a))
 			continue
+		}
+		for k := range obj {
+			if operators[k] {
+				c.fail(fmt.Sprintf("%s[%d].%s", path, i, k), "%q is an operator name, reserved as a field name inside $or", k)
+			}
 		}
 		alts = append(alts, c.object(obj, fmt.Sprintf("%s[%d]", path, i)))
 	}
@@ -322,7 +332,7 @@ func (c *compiler) operator(m map[string]any, path string) (cond, bool) {
 			}
 			pfx, err := parsePrefix(s)
 			if err != nil {
-				c.fail(p, "%q is not an IPv4 or IPv6 CIDR block", s)
+				c.fail(p, "%q is not an IPv4 or IPv6 CIDR block with a mask shorter than the address (e.g. 10.0.0.0/24)", s)
 				return cond{}, false
 			}
 			return cond{op: opCIDR, prefix: pfx}, true
@@ -349,17 +359,16 @@ func (c *compiler) operator(m map[string]any, path string) (cond, bool) {
 	return cond{}, false
 }
 
+// parsePrefix parses a CIDR block as event-ruler does: a mask is required
+// and must leave at least one host bit (/32 and /128 are rejected; match a
+// single address exactly instead); host bits are cleared.
 func parsePrefix(s string) (netip.Prefix, error) {
-	if !strings.Contains(s, "/") {
-		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return netip.Prefix{}, err
-		}
-		return netip.PrefixFrom(a, a.BitLen()), nil
-	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
 		return p, err
+	}
+	if p.Bits() >= p.Addr().BitLen() {
+		return p, fmt.Errorf("mask /%d leaves no host bits", p.Bits())
 	}
 	return p.Masked(), nil
 }
@@ -400,6 +409,10 @@ func (c *compiler) numeric(arg any, path string) (cond, bool) {
 			}
 			r.lo, r.hasLo, r.loIncl = n, true, op == ">="
 		case "<", "<=":
+			if len(arr) == 4 && i == 0 {
+				c.fail(path, "a range starts with its lower bound (> or >=), then the upper (< or <=)")
+				return cond{}, false
+			}
 			if r.hasHi {
 				c.fail(path, "two upper bounds")
 				return cond{}, false
