@@ -25,7 +25,8 @@ then exits 0.
 
 Every flag can also be set in a YAML file given with --config, under the same
 name (listen, data-dir, database, log-level, log-format, tls-cert-file,
-tls-key-file, account, region, event-retention, shutdown-timeout); ${VAR} is
+tls-key-file, account, region, event-retention, shutdown-timeout,
+delivery-retry-base); ${VAR} is
 expanded from the environment. Flags given on the command line win.`,
 		Example: `  firstline serve
   firstline serve --listen 0.0.0.0:8642 --tls-cert-file cert.pem --tls-key-file key.pem
@@ -41,17 +42,18 @@ expanded from the environment. Flags given on the command line win.`,
 			}
 			// Flags set on the command line override the file.
 			flagged := map[string]func(){
-				"listen":           func() { final.Listen = cfg.Listen },
-				"data-dir":         func() { final.DataDir = cfg.DataDir },
-				"database":         func() { final.Database = cfg.Database },
-				"log-level":        func() { final.LogLevel = cfg.LogLevel },
-				"log-format":       func() { final.LogFormat = cfg.LogFormat },
-				"tls-cert-file":    func() { final.TLSCertFile = cfg.TLSCertFile },
-				"tls-key-file":     func() { final.TLSKeyFile = cfg.TLSKeyFile },
-				"account":          func() { final.Account = cfg.Account },
-				"region":           func() { final.Region = cfg.Region },
-				"event-retention":  func() { final.EventRetention = cfg.EventRetention },
-				"shutdown-timeout": func() { final.ShutdownTimeout = cfg.ShutdownTimeout },
+				"listen":              func() { final.Listen = cfg.Listen },
+				"data-dir":            func() { final.DataDir = cfg.DataDir },
+				"database":            func() { final.Database = cfg.Database },
+				"log-level":           func() { final.LogLevel = cfg.LogLevel },
+				"log-format":          func() { final.LogFormat = cfg.LogFormat },
+				"tls-cert-file":       func() { final.TLSCertFile = cfg.TLSCertFile },
+				"tls-key-file":        func() { final.TLSKeyFile = cfg.TLSKeyFile },
+				"account":             func() { final.Account = cfg.Account },
+				"region":              func() { final.Region = cfg.Region },
+				"event-retention":     func() { final.EventRetention = cfg.EventRetention },
+				"shutdown-timeout":    func() { final.ShutdownTimeout = cfg.ShutdownTimeout },
+				"delivery-retry-base": func() { final.DeliveryRetryBase = cfg.DeliveryRetryBase },
 			}
 			for name, set := range flagged {
 				if cmd.Flags().Changed(name) {
@@ -82,5 +84,6 @@ expanded from the environment. Flags given on the command line win.`,
 	f.StringVar(&cfg.Region, "region", cfg.Region, "region written into events")
 	f.DurationVar(&cfg.EventRetention, "event-retention", cfg.EventRetention, "how long events are kept")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long SIGTERM waits for requests and jobs to drain")
+	f.DurationVar(&cfg.DeliveryRetryBase, "delivery-retry-base", cfg.DeliveryRetryBase, "first retry delay of a failed rule delivery (doubles per attempt)")
 	return cmd
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/firstline/firstline/internal/auth"
 	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/resource"
+	"github.com/firstline/firstline/internal/rule"
 	"github.com/firstline/firstline/internal/store"
 )
 
@@ -18,6 +20,9 @@ type Config struct {
 	Events    *event.Store
 	Tokens    *auth.Tokens
 	Committer *store.Committer
+	Resources *resource.Store
+	// Rules routes ingested events to rule targets (nil: no routing).
+	Rules *rule.Engine
 	// Defaults fills account and region of ingested events.
 	Defaults event.Defaults
 	Logger   *slog.Logger
@@ -73,6 +78,14 @@ func New(cfg Config) *API {
 		{http.MethodGet, "/api/v1/whoami", auth.Viewer, "whoami", (*API).whoami, false},
 		{http.MethodGet, "/api/v1/openapi.json", auth.Viewer, "openapi.get", (*API).openapi, false},
 		{http.MethodPost, "/api/v1/test-event-pattern", auth.Viewer, "events.test-pattern", (*API).testEventPattern, true},
+		{http.MethodPut, "/api/v1/resources/{kind}/{name}", auth.Admin, "resources.apply", (*API).applyResource, false},
+		{http.MethodGet, "/api/v1/resources/{kind}", auth.Viewer, "resources.list", (*API).listResources, false},
+		{http.MethodGet, "/api/v1/resources/{kind}/{name}", auth.Viewer, "resources.get", (*API).getResource, false},
+		{http.MethodDelete, "/api/v1/resources/{kind}/{name}", auth.Admin, "resources.delete", (*API).deleteResource, false},
+		{http.MethodGet, "/api/v1/dead-letters", auth.Viewer, "dead-letters.list", (*API).listDeadLetters, false},
+		{http.MethodPost, "/api/v1/dead-letters/redrive", auth.Operator, "dead-letters.redrive", (*API).redriveDeadLetters, false},
+		{http.MethodPost, "/api/v1/replays", auth.Operator, "replays.start", (*API).startReplay, false},
+		{http.MethodGet, "/api/v1/replays/{name}", auth.Viewer, "replays.get", (*API).getReplay, false},
 	}
 	if a.Metrics != nil {
 		for _, rt := range a.table {

@@ -60,9 +60,20 @@ func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		// Match the events against the rules here too; the deliveries are
+		// enqueued in the events' transaction.
+		var route func(ctx context.Context, tx store.Tx) error
+		if a.Rules != nil {
+			if route, err = a.Rules.Route(enc); err != nil {
+				return err
+			}
+		}
 		err = a.Committer.Submit(r.Context(), func(ctx context.Context, tx store.Tx) error {
 			a.Events.Append(tx, enc)
 			pending.WriteIn(tx, audit.Success, http.StatusOK)
+			if route != nil {
+				return route(ctx, tx)
+			}
 			return nil
 		})
 		if err != nil {

@@ -139,3 +139,12 @@ func (a *API) finishAudit(ctx context.Context, p *audit.Pending, status int) {
 		a.logger.ErrorContext(ctx, "audit entry lost", "action", e.Action, "err", err)
 	}
 }
+
+// pending returns the request's audit entry; a throwaway one for routes
+// that are not audited, so handlers need not check.
+func (a *API) pending(r *http.Request) *audit.Pending {
+	if p := audit.FromContext(r.Context()); p != nil {
+		return p
+	}
+	return &audit.Pending{}
+}

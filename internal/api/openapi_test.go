@@ -38,6 +38,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	_, b := s.Do(t, http.MethodPost, "/api/v1/events", s.AdminToken, put)
 	id := strings.Split(strings.Split(string(b), `"EventId":"`)[1], `"`)[0]
 
+	rule := `{"EventPattern":{"source":["my.app"]},"Targets":[{"Id":"log","Arn":"arn:aws:logs:::log-group:x"}]}`
 	cases := []struct {
 		method, path, token, body string
 		status                    int
@@ -63,6 +64,19 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/openapi.json", toks["viewer"], "", 200},
 		{"POST", "/api/v1/test-event-pattern", toks["viewer"], `{"EventPattern":"{\"source\":[\"a\"]}","Event":"{\"source\":\"a\"}"}`, 200},
 		{"POST", "/api/v1/test-event-pattern", toks["viewer"], `{"EventPattern":"{\"source\":\"a\"}","Event":"{}"}`, 400},
+		{"PUT", "/api/v1/resources/Rule/r1?dry-run=true", s.AdminToken, rule, 200},
+		{"PUT", "/api/v1/resources/Rule/r1", s.AdminToken, rule, 201},
+		{"PUT", "/api/v1/resources/Rule/r1", s.AdminToken, rule, 200},
+		{"PUT", "/api/v1/resources/Rule/r2", s.AdminToken, `{"EventPattern":{"source":"x"}}`, 400},
+		{"PUT", "/api/v1/resources/Rule/r1", toks["operator"], rule, 403},
+		{"GET", "/api/v1/resources/Rule", toks["viewer"], "", 200},
+		{"GET", "/api/v1/resources/Rule/r1", toks["viewer"], "", 200},
+		{"GET", "/api/v1/resources/Rule/nope", toks["viewer"], "", 404},
+		{"GET", "/api/v1/resources/Nope", toks["viewer"], "", 400},
+		{"GET", "/api/v1/dead-letters", toks["viewer"], "", 200},
+		{"POST", "/api/v1/dead-letters/redrive", toks["operator"], `{"Rule":"r1"}`, 200},
+		{"DELETE", "/api/v1/resources/Rule/r1", s.AdminToken, "", 200},
+		{"DELETE", "/api/v1/resources/Rule/r1", s.AdminToken, "", 404},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.path+" "+http.StatusText(tc.status), func(t *testing.T) {

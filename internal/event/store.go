@@ -31,6 +31,11 @@ type Encoded struct {
 // Len is the number of events.
 func (e *Encoded) Len() int { return len(e.events) }
 
+// Event returns the id and the envelope JSON of event i.
+func (e *Encoded) Event(i int) (id string, body []byte) {
+	return e.events[i][0].(string), []byte(e.events[i][5].(string))
+}
+
 var (
 	eventCols    = []string{"id", "source", "detail_type", "time_us", "ingested_us", "body"}
 	resourceCols = []string{"event_id", "resource"}
@@ -80,6 +85,51 @@ func (s *Store) Get(ctx context.Context, id string) (*Event, error) {
 		return nil, fmt.Errorf("get event %s: decode: %w", id, err)
 	}
 	return &e, nil
+}
+
+// Stored is an event as stored: its envelope JSON and when it was ingested.
+type Stored struct {
+	Body     []byte
+	Ingested time.Time
+}
+
+// GetStored returns the stored envelope of id, or an error wrapping
+// store.ErrNotFound.
+func (s *Store) GetStored(ctx context.Context, id string) (Stored, error) {
+	var body string
+	var us int64
+	if err := s.db.QueryRow(ctx, qGetStored, id).Scan(&body, &us); err != nil {
+		return Stored{}, fmt.Errorf("get event %s: %w", id, err)
+	}
+	return Stored{Body: []byte(body), Ingested: time.UnixMicro(us).UTC()}, nil
+}
+
+// Row is an event in ingest order, for replays.
+type Row struct {
+	Seq  int64
+	ID   string
+	Body []byte
+}
+
+// Scan returns up to limit events whose event time is in [since, until)
+// and that come after afterSeq in ingest order, oldest first.
+func (s *Store) Scan(ctx context.Context, since, until time.Time, afterSeq int64, limit int) ([]Row, error) {
+	rows, err := s.db.Query(ctx, qScan, since.UnixMicro(), until.UnixMicro(), afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("scan events: %w", err)
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var r Row
+		var body string
+		if err := rows.Scan(&r.Seq, &r.ID, &body); err != nil {
+			return nil, fmt.Errorf("scan events: %w", err)
+		}
+		r.Body = []byte(body)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Filter selects events for List. Zero fields do not filter.

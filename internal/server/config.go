@@ -8,12 +8,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/firstline/firstline/internal/envvar"
 	"github.com/firstline/firstline/internal/event"
 )
 
@@ -44,30 +44,34 @@ type Config struct {
 	EventRetention time.Duration `yaml:"event-retention"`
 	// ShutdownTimeout bounds the drain on SIGTERM (default 30s).
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout"`
+	// DeliveryRetryBase is the first delay before a failed rule delivery
+	// is retried (default 1s); it doubles per attempt, up to 5 minutes.
+	DeliveryRetryBase time.Duration `yaml:"delivery-retry-base"`
 }
 
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		Listen:          "127.0.0.1:8642",
-		DataDir:         "./firstline-data",
-		LogLevel:        "info",
-		LogFormat:       "text",
-		Account:         "000000000000",
-		Region:          "local-1",
-		EventRetention:  event.DefaultRetention,
-		ShutdownTimeout: 30 * time.Second,
+		Listen:            "127.0.0.1:8642",
+		DataDir:           "./firstline-data",
+		LogLevel:          "info",
+		LogFormat:         "text",
+		Account:           "000000000000",
+		Region:            "local-1",
+		EventRetention:    event.DefaultRetention,
+		ShutdownTimeout:   30 * time.Second,
+		DeliveryRetryBase: time.Second,
 	}
 }
 
 // LoadFile reads a YAML configuration file into c, expanding ${VAR} from
-// the environment first (see expandEnv). Unknown keys are errors.
+// the environment first (see envvar.Expand). Unknown keys are errors.
 func (c *Config) LoadFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	expanded, err := expandEnv(string(b))
+	expanded, err := envvar.Expand(string(b))
 	if err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
@@ -113,6 +117,9 @@ func (c *Config) Validate() error {
 	if c.EventRetention < time.Hour {
 		errs = append(errs, fmt.Errorf("event-retention: %s is shorter than 1h", c.EventRetention))
 	}
+	if c.DeliveryRetryBase < 10*time.Millisecond || c.DeliveryRetryBase > time.Hour {
+		errs = append(errs, fmt.Errorf("delivery-retry-base: %s is not between 10ms and 1h", c.DeliveryRetryBase))
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must be positive"))
 	}
@@ -138,34 +145,4 @@ func loopback(listen string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-var envRef = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// expandEnv replaces ${VAR} with the variable's value and $$ with $, except
-// on comment lines (those starting with #). A ${VAR} that is not set is an
-// error naming it, so a missing secret never silently becomes "".
-func expandEnv(text string) (string, error) {
-	var missing []string
-	lines := strings.SplitAfter(text, "\n")
-	for i, line := range lines {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
-		}
-		lines[i] = envRef.ReplaceAllStringFunc(line, func(m string) string {
-			if m == "$$" {
-				return "$"
-			}
-			name := m[2 : len(m)-1]
-			v, ok := os.LookupEnv(name)
-			if !ok {
-				missing = append(missing, name)
-			}
-			return v
-		})
-	}
-	if len(missing) > 0 {
-		return "", fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
-	}
-	return strings.Join(lines, ""), nil
 }

@@ -23,6 +23,8 @@ import (
 	"github.com/firstline/firstline/internal/auth"
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/reqid"
+	"github.com/firstline/firstline/internal/resource"
+	"github.com/firstline/firstline/internal/rule"
 	"github.com/firstline/firstline/internal/store"
 )
 
@@ -47,6 +49,7 @@ type Server struct {
 	lock      *os.File
 	db        *store.Store
 	committer *store.Committer
+	rules     *rule.Engine
 	http      *http.Server
 	ln        net.Listener
 	ready     atomic.Bool
@@ -109,9 +112,35 @@ func (s *Server) Start(ctx context.Context) error {
 	s.committer = store.NewCommitter(db, store.CommitterConfig{OnBatch: storeMetrics.ObserveBatch("api")})
 	events := event.NewStore(db)
 
+	// Rule targets: Http, and one kind per ARN service.
+	targets := rule.NewTargets(&rule.HTTPDeliverer{})
+	if err := targets.RegisterArn("logs", rule.LogDeliverer{Logger: s.logger.With("component", "rule", "target", "logs")}); err != nil {
+		return s.fail(err)
+	}
+	// Resource kinds for apply.
+	kinds := resource.NewRegistry()
+	if err := kinds.Register(rule.Kind{Targets: targets}); err != nil {
+		return s.fail(err)
+	}
+	resources := resource.NewStore(db, kinds)
+	s.rules = &rule.Engine{
+		Resources: resources, Events: events, Targets: targets,
+		Logger: s.logger.With("component", "rule"), Metrics: rule.NewMetrics(reg),
+		Account: cfg.Account, Region: cfg.Region, RetryBase: cfg.DeliveryRetryBase,
+	}
+	if err := s.rules.Start(ctx); err != nil {
+		return s.fail(err)
+	}
+
 	// Jobs: one worker per kind, registered here.
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &event.PruneWorker{Store: events, Retention: cfg.EventRetention, Logger: s.logger.With("component", "event")}); err != nil {
+		return s.fail(err)
+	}
+	if err := river.AddWorkerSafely(workers, &rule.DeliverWorker{Engine: s.rules, DB: db}); err != nil {
+		return s.fail(err)
+	}
+	if err := river.AddWorkerSafely(workers, &rule.ReplayWorker{Engine: s.rules, DB: db}); err != nil {
 		return s.fail(err)
 	}
 	if err := db.ConfigureJobs(store.JobsConfig{
@@ -128,6 +157,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 	a := api.New(api.Config{
 		DB: db, Events: events, Tokens: tokens, Committer: s.committer,
+		Resources: resources, Rules: s.rules,
 		Defaults: event.Defaults{Account: cfg.Account, Region: cfg.Region},
 		Logger:   s.logger, Metrics: apiMetrics,
 	})
@@ -184,6 +214,9 @@ func (s *Server) Start(ctx context.Context) error {
 }
 
 func (s *Server) fail(err error) error {
+	if s.rules != nil {
+		s.rules.Stop()
+	}
 	if s.db != nil {
 		_ = s.db.Close()
 	}
@@ -228,6 +261,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	if s.committer != nil {
 		s.committer.Close()
+	}
+	if s.rules != nil {
+		s.rules.Stop()
 	}
 	if s.db != nil {
 		if err := s.db.StopJobs(ctx); err != nil {
