@@ -82,7 +82,8 @@ func ListDeadLetters(ctx context.Context, q store.Querier, rule string, all bool
 
 // Redrive enqueues the deliveries of the dead letters not yet redriven
 // (only rule's if set) again, in one transaction that also marks them
-// redriven, and returns how many. A dead letter whose rule or target no
+// redriven, and returns how many. One call handles up to 1000 dead
+// letters, the newest; call again for more. A dead letter whose rule or target no
 // longer exists is marked and skipped.
 func (e *Engine) Redrive(ctx context.Context, db *store.Store, rule string) (int, error) {
 	n := 0

@@ -216,6 +216,12 @@ func (e *Engine) Plan(ids []string, bodies [][]byte, only, replay string) ([]pla
 // write that inserts their jobs, to run in the same transaction as the
 // events (nil when nothing matches).
 func (e *Engine) Route(enc *event.Encoded) (func(ctx context.Context, tx store.Tx) error, error) {
+	e.mu.RLock()
+	none := e.matcher == nil || e.matcher.Len() == 0
+	e.mu.RUnlock()
+	if none {
+		return nil, nil
+	}
 	ids := make([]string, enc.Len())
 	bodies := make([][]byte, enc.Len())
 	for i := range ids {
