@@ -26,6 +26,7 @@ import (
 // received is what a test target got.
 type received struct {
 	Method, Path string
+	Query        string
 	Header       http.Header
 	Body         string
 }
@@ -44,7 +45,7 @@ func newTarget(t *testing.T, statuses ...int) *target {
 	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		tg.mu.Lock()
-		tg.got = append(tg.got, received{r.Method, r.URL.Path, r.Header.Clone(), string(b)})
+		tg.got = append(tg.got, received{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(b)})
 		code := 200
 		if len(tg.status) > 0 {
 			code, tg.status = tg.status[0], tg.status[1:]
@@ -320,5 +321,58 @@ spec:
 		code, _, errOut = cliRun(t, s, "", "events", "replay", "--since", "1h", "--name", "r1")
 		require.Equal(t, 1, code)
 		require.Contains(t, errOut, "409")
+	})
+}
+
+// TestInputShapingModesAndAuth delivers one event to four targets: a
+// constant Input, an InputPath, the whole event, and an authenticated
+// one whose bearer token comes from the server's environment.
+func TestInputShapingModesAndAuth(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, os.Setenv("FIRSTLINE_TEST_RULE_TOKEN", "s3cret"))
+	t.Cleanup(func() { _ = os.Unsetenv("FIRSTLINE_TEST_RULE_TOKEN") })
+	storetest.Run(t, func(t *testing.T, d store.Dialect) {
+		s := start(t, d)
+		tg := newTarget(t)
+		doc := `kind: Rule
+name: shapes
+spec:
+  EventPattern: {source: [aws.cloudwatch], detail: {state: {value: [ALARM]}}}
+  Targets:
+    - {Id: constant, Http: {Endpoint: "` + tg.URL + `/constant"}, Input: '{"page": true}'}
+    - {Id: path, Http: {Endpoint: "` + tg.URL + `/path"}, InputPath: $.detail.state}
+    - {Id: whole, Http: {Endpoint: "` + tg.URL + `/whole", QueryStringParameters: {team: ops}}}
+    - Id: auth
+      Http:
+        Endpoint: "` + tg.URL + `/auth"
+        HttpMethod: PUT
+        Auth: {BearerTokenEnv: FIRSTLINE_TEST_RULE_TOKEN}
+      InputTransformer:
+        InputPathsMap: {id: $.id}
+        InputTemplate: '{"rule": "<aws.events.rule-name>", "event": "<id>"}'
+`
+		code, _, errOut := cliRun(t, s, doc, "apply", "-f", "-")
+		require.Equal(t, 0, code, errOut)
+		id := putFixture(t, s, "alarm-state-change-ok-to-alarm.json")
+		byPath := map[string]received{}
+		for _, g := range tg.wait(t, 4) {
+			byPath[g.Path] = g
+		}
+		require.JSONEq(t, `{"page": true}`, byPath["/constant"].Body)
+		var state map[string]any
+		require.NoError(t, json.Unmarshal([]byte(byPath["/path"].Body), &state))
+		require.Equal(t, "ALARM", state["value"])
+		var whole map[string]any
+		require.NoError(t, json.Unmarshal([]byte(byPath["/whole"].Body), &whole))
+		require.Equal(t, id, whole["id"])
+		require.Equal(t, "CloudWatch Alarm State Change", whole["detail-type"])
+		require.Equal(t, "team=ops", byPath["/whole"].Query)
+		require.Equal(t, "PUT", byPath["/auth"].Method)
+		require.Equal(t, "Bearer s3cret", byPath["/auth"].Header.Get("Authorization"))
+		require.JSONEq(t, `{"rule": "shapes", "event": "`+id+`"}`, byPath["/auth"].Body)
+		// The secret is not stored: the rule holds the variable's name.
+		_, out, _ := cliRun(t, s, "", "get", "Rule", "shapes", "-o", "yaml")
+		require.NotContains(t, out, "s3cret")
+		require.Contains(t, out, "BearerTokenEnv: FIRSTLINE_TEST_RULE_TOKEN")
 	})
 }

@@ -57,6 +57,21 @@ type HTTPTarget struct {
 	HttpMethod            string            `json:"HttpMethod,omitempty"` //nolint:revive // AWS field name
 	HeaderParameters      map[string]string `json:"HeaderParameters,omitempty"`
 	QueryStringParameters map[string]string `json:"QueryStringParameters,omitempty"`
+	// Auth, if set, authenticates each request with a secret read from
+	// the server's environment at delivery time, so it is never stored.
+	Auth *HTTPAuth `json:"Auth,omitempty"`
+}
+
+// HTTPAuth names environment variables of the firstline server holding a
+// target's credentials (as an EventBridge connection's authorization, with
+// the secrets kept out of the database). Set exactly one way: BearerTokenEnv;
+// BasicUsernameEnv with BasicPasswordEnv; or ApiKeyName with ApiKeyValueEnv.
+type HTTPAuth struct {
+	BearerTokenEnv   string `json:"BearerTokenEnv,omitempty"`
+	BasicUsernameEnv string `json:"BasicUsernameEnv,omitempty"`
+	BasicPasswordEnv string `json:"BasicPasswordEnv,omitempty"`
+	ApiKeyName       string `json:"ApiKeyName,omitempty"`     //nolint:revive // AWS-style name
+	ApiKeyValueEnv   string `json:"ApiKeyValueEnv,omitempty"` //nolint:revive // AWS-style name
 }
 
 // RetryPolicy bounds redelivery (EventBridge API Reference › RetryPolicy).
@@ -219,6 +234,27 @@ func validateHTTP(h *HTTPTarget, path string, fail func(string, string, ...any))
 	case "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS":
 	default:
 		fail(path+".HttpMethod", "is %q; want GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS", h.HttpMethod)
+	}
+	if a := h.Auth; a != nil {
+		ways := 0
+		if a.BearerTokenEnv != "" {
+			ways++
+		}
+		if a.BasicUsernameEnv != "" || a.BasicPasswordEnv != "" {
+			ways++
+			if a.BasicUsernameEnv == "" || a.BasicPasswordEnv == "" {
+				fail(path+".Auth", "BasicUsernameEnv and BasicPasswordEnv go together")
+			}
+		}
+		if a.ApiKeyName != "" || a.ApiKeyValueEnv != "" {
+			ways++
+			if a.ApiKeyName == "" || a.ApiKeyValueEnv == "" {
+				fail(path+".Auth", "ApiKeyName and ApiKeyValueEnv go together")
+			}
+		}
+		if ways != 1 {
+			fail(path+".Auth", "set exactly one of BearerTokenEnv, BasicUsernameEnv+BasicPasswordEnv, ApiKeyName+ApiKeyValueEnv")
+		}
 	}
 	for k, v := range h.HeaderParameters {
 		if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(v, "\r\n") {

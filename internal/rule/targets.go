@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -160,6 +161,9 @@ func (h *HTTPDeliverer) Deliver(ctx context.Context, d Delivery) error {
 	for k, v := range t.HeaderParameters {
 		req.Header.Set(k, v)
 	}
+	if err := setAuth(req, t.Auth); err != nil {
+		return &DeliveryError{Permanent: true, Err: err}
+	}
 	client := h.Client
 	if client == nil {
 		client = http.DefaultClient
@@ -203,3 +207,42 @@ var (
 	_ Deliverer = (*HTTPDeliverer)(nil)
 	_ Deliverer = LogDeliverer{}
 )
+
+// setAuth adds the credentials named by a, read from the environment now.
+func setAuth(req *http.Request, a *HTTPAuth) error {
+	if a == nil {
+		return nil
+	}
+	get := func(name string) (string, error) {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set on the firstline server", name)
+		}
+		return v, nil
+	}
+	switch {
+	case a.BearerTokenEnv != "":
+		v, err := get(a.BearerTokenEnv)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+v)
+	case a.BasicUsernameEnv != "":
+		u, err := get(a.BasicUsernameEnv)
+		if err != nil {
+			return err
+		}
+		p, err := get(a.BasicPasswordEnv)
+		if err != nil {
+			return err
+		}
+		req.SetBasicAuth(u, p)
+	case a.ApiKeyName != "":
+		v, err := get(a.ApiKeyValueEnv)
+		if err != nil {
+			return err
+		}
+		req.Header.Set(a.ApiKeyName, v)
+	}
+	return nil
+}
