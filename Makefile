@@ -30,6 +30,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testd
 	$(GO) test ./internal/event -run '^$$' -fuzz '^FuzzEventUnmarshal$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/rule/input -run '^$$' -fuzz '^FuzzShape$$' -fuzztime $(FUZZTIME)
 
 lint: ## gofmt, go vet, and golangci-lint when installed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)

@@ -42,6 +42,7 @@ type result struct {
 	elapsed  time.Duration
 	cpu      time.Duration // user+system CPU time of this process while measuring
 	cut      bool          // stopped by -duration-limit before want operations
+	dl       *deliveryStats // set on put → delivered rows
 }
 
 func (r *result) ops() int { return len(r.lat) }
@@ -284,9 +285,16 @@ type putEventsResponse struct {
 
 // post sends one PutEvents call and reads the whole response.
 func post(ctx context.Context, c *http.Client, url, token string, body []byte, entries int) error {
+	_, err := postResponse(ctx, c, url, token, body, entries)
+	return err
+}
+
+// postResponse sends one PutEvents call, reads the whole response and
+// returns it once checked.
+func postResponse(ctx context.Context, c *http.Client, url, token string, body []byte, entries int) (*putEventsResponse, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -294,24 +302,24 @@ func post(ctx context.Context, c *http.Client, url, token string, body []byte, e
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	if err != nil {
-		return fmt.Errorf("read response: %w", err)
+		return nil, fmt.Errorf("read response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
+		return nil, fmt.Errorf("status %d: %.300s", resp.StatusCode, b)
 	}
 	var pr putEventsResponse
 	if err := json.Unmarshal(b, &pr); err != nil {
-		return fmt.Errorf("decode response: %w: %.300s", err, b)
+		return nil, fmt.Errorf("decode response: %w: %.300s", err, b)
 	}
 	if pr.FailedEntryCount != 0 || len(pr.Entries) != entries {
-		return fmt.Errorf("%d of %d entries failed: %.300s", pr.FailedEntryCount, len(pr.Entries), b)
+		return nil, fmt.Errorf("%d of %d entries failed: %.300s", pr.FailedEntryCount, len(pr.Entries), b)
 	}
-	return nil
+	return &pr, nil
 }
 
 // --- servers -----------------------------------------------------------------
