@@ -40,8 +40,8 @@ type result struct {
 	errs     int
 	firstErr error
 	elapsed  time.Duration
-	cpu      time.Duration // user+system CPU time of this process while measuring
-	cut      bool          // stopped by -duration-limit before want operations
+	cpu      time.Duration  // user+system CPU time of this process while measuring
+	cut      bool           // stopped by -duration-limit before want operations
 	dl       *deliveryStats // set on put → delivered rows
 }
 

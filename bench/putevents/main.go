@@ -23,6 +23,17 @@
 //     of a durable commit without group commit. SQLite has one writer, so
 //     its loop is sequential; PostgreSQL's runs on -pg-commit-conns
 //     connections (16, firstline's default pool size).
+//   - firstline put → delivered (sqlite, postgres): the end-to-end delivery
+//     rate. A loopback Http target (a net/http server on 127.0.0.1:0 that
+//     answers 200 and records when each X-Firstline-Event-Id first
+//     arrived, counting repeats as duplicates) and a fresh firstline server
+//     with one rule (PUT /api/v1/resources/Rule/bench-delivery) routing
+//     every bench event to it. After a small warm-up whose deliveries are
+//     awaited, the senders put -delivery-events events (the same bodies)
+//     and the clock runs from the first put until the last acknowledged
+//     event has reached the target, or -delivery-limit, whichever is first.
+//     Deliveries so far are printed to stderr every 2 seconds. The run
+//     fails if a delivery lacks its event id or anything is dead-lettered.
 //
 // The HTTP scenarios use -senders concurrent senders (64) sharing one
 // keep-alive http.Transport. Each call sends one PutEvents body
@@ -48,11 +59,25 @@
 //     handler's. vs single-row commits: firstline's throughput divided by
 //     the single-row commit rate on the same kind of database.
 //   - A scenario marked * hit -duration-limit before -requests calls.
+//   - put → delivered: calls are the acknowledged PutEvents calls; events/s
+//     is delivered events per second of the window above; p50 and p99 run
+//     from the start of the put call to the event's first arrival at the
+//     target, over every acknowledged event (an event still undelivered at
+//     -delivery-limit counts with the time waited so far, and a percentile
+//     it bounds is shown as ≥); CPU/call is this process's CPU over the
+//     window (ingest and delivery) per call; vs PutEvents divides events/s
+//     by the firstline PutEvents events/s of the same database in the same
+//     run. A note gives the put phase alone, acknowledgement → delivery
+//     latency, jobs left, duplicates and the TCP connections the deliverer
+//     opened.
 //
 // The targets section checks the requirement, each line PASS or MISS:
 //
 //   - sqlite: throughput >= 0.5x the bare handler, p99 <= 2x its p99;
 //   - postgres: throughput >= 2x the 16-connection single-row commit rate.
+//
+// put → delivered ÷ PutEvents throughput is listed there too, as INFO: it
+// has no target yet.
 //
 // A MISS is a finding, not a failure: the command exits 0 unless something
 // broke (a failed call, a lost event, a database error). Ratios are only
@@ -62,12 +87,12 @@
 // # Usage
 //
 //	go run ./bench/putevents              # full run; PostgreSQL too if FIRSTLINE_TEST_POSTGRES_DSN is set
-//	go run ./bench/putevents -quick       # 2000 calls per scenario, for CI
+//	go run ./bench/putevents -quick       # 2000 calls per scenario and 500 events put → delivered, for CI
 //	go run ./bench/putevents -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'
 //
 // -dir puts the SQLite files on another disk, -skip-sqlite measures
-// PostgreSQL only, -cpuprofile and -trace record the whole run for pprof and
-// go tool trace.
+// PostgreSQL only, -skip-delivery leaves out the put → delivered scenarios,
+// -cpuprofile and -trace record the whole run for pprof and go tool trace.
 package main
 
 import (
@@ -106,6 +131,9 @@ type options struct {
 	cpuProfile     string
 	trace          string
 	skipSQLite     bool
+	skipDelivery   bool
+	deliveryEvents int
+	deliveryLimit  time.Duration
 }
 
 func main() {
@@ -121,7 +149,10 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (client and servers) to this file")
 	flag.StringVar(&o.trace, "trace", "", "write an execution trace of the whole run to this file (go tool trace)")
 	flag.BoolVar(&o.skipSQLite, "skip-sqlite", false, "measure PostgreSQL only")
-	flag.BoolVar(&quick, "quick", false, "short run for CI: 2000 calls per scenario unless -requests is given")
+	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "skip the put → delivered scenarios (a rule with a loopback Http target)")
+	flag.IntVar(&o.deliveryEvents, "delivery-events", 0, "events put in the put → delivered scenarios (default -requests × -entries-per-call)")
+	flag.DurationVar(&o.deliveryLimit, "delivery-limit", 30*time.Second, "stop a put → delivered scenario this long after its first put even if events are still undelivered")
+	flag.BoolVar(&quick, "quick", false, "short run for CI: 2000 calls per scenario unless -requests is given, 500 events for put → delivered unless -delivery-events is")
 	flag.Parse()
 	if quick {
 		set := false
@@ -129,14 +160,17 @@ func main() {
 		if !set {
 			o.requests = 2000
 		}
+		if o.deliveryEvents == 0 {
+			o.deliveryEvents = 500
+		}
 	}
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "putevents: unexpected arguments %q\n", flag.Args())
 		os.Exit(2)
 	}
 	switch {
-	case o.requests < 1, o.senders < 1, o.pgConns < 1, o.durationLimit <= 0:
-		fmt.Fprintln(os.Stderr, "putevents: -requests, -senders, -pg-commit-conns and -duration-limit must be positive")
+	case o.requests < 1, o.senders < 1, o.pgConns < 1, o.durationLimit <= 0, o.deliveryLimit <= 0, o.deliveryEvents < 0:
+		fmt.Fprintln(os.Stderr, "putevents: -requests, -senders, -pg-commit-conns, -duration-limit and -delivery-limit must be positive, -delivery-events not negative")
 		os.Exit(2)
 	case o.entriesPerCall < 1 || o.entriesPerCall > 10:
 		fmt.Fprintln(os.Stderr, "putevents: -entries-per-call must be 1 to 10 (the PutEvents limit)")
@@ -246,6 +280,14 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 		results = append(results, sqliteCommits, sqliteFL)
+		if !o.skipDelivery {
+			r, n, err := delivery(ctx, o, client, bodies, "sqlite", filepath.Join(tmp, "sqlite-delivery"), "", sqliteFL)
+			notes = append(notes, n...)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
 	}
 
 	// 3. PostgreSQL.
@@ -273,6 +315,21 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 		results = append(results, pgCommits, pgFL)
+		if !o.skipDelivery {
+			dlDSN, err := pg.create(ctx)
+			if err != nil {
+				return err
+			}
+			r, n, err := delivery(ctx, o, client, bodies, "postgres", filepath.Join(tmp, "postgres-delivery"), dlDSN, pgFL)
+			notes = append(notes, n...)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+		}
+	}
+	if o.skipDelivery {
+		notes = append(notes, "put → delivered: skipped (-skip-delivery)")
 	}
 
 	report(out, o, results, notes, bareRes, sqliteFL, sqliteCommits, pgFL, pgCommits, len(bodies[0]), len(detail))
@@ -386,11 +443,23 @@ func report(out io.Writer, o options, results []*result, notes []string, bare, s
 		o.requests, o.durationLimit, runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "database\tscenario\tcalls\tcalls/s\tevents/s\tp50\tp99\tCPU/call\tvs bare handler\tvs single-row commits\t")
+	fmt.Fprintln(tw, "database\tscenario\tcalls\tcalls/s\tevents/s\tp50\tp99\tCPU/call\tvs bare handler\tvs single-row commits\tvs PutEvents\t")
 	for _, r := range results {
 		name := r.name
 		if r.cut {
 			name += " *"
+		}
+		if d := r.dl; d != nil {
+			cpu := time.Duration(0)
+			if d.calls > 0 {
+				cpu = r.cpu / time.Duration(d.calls)
+			}
+			vs := "-"
+			if d.vs != nil {
+				vs = fmt.Sprintf("thr %.2f×", d.ratio(r))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t-\t%.0f\t%s\t%s\t%s\t-\t-\t%s\t\n", r.db, name, d.calls, r.rate(), d.p50, d.p99, us(cpu), vs)
+			continue
 		}
 		vsBare, vsCommits := "-", "-"
 		switch r.floor {
@@ -410,12 +479,15 @@ func report(out io.Writer, o options, results []*result, notes []string, bare, s
 				vsCommits = "thr " + ratio(r.rate(), c.rate())
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%s\t\n", r.db, name, r.ops(), r.rate(), r.rate()*float64(r.perOp), ms(r.pct(50)), ms(r.pct(99)), us(r.cpuPerOp()), vsBare, vsCommits)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%s\t-\t\n", r.db, name, r.ops(), r.rate(), r.rate()*float64(r.perOp), ms(r.pct(50)), ms(r.pct(99)), us(r.cpuPerOp()), vsBare, vsCommits)
 	}
 	_ = tw.Flush()
 
 	for _, r := range results {
-		if r.cut {
+		switch {
+		case r.cut && r.dl != nil:
+			notes = append(notes, fmt.Sprintf("* %s %s: stopped by -delivery-limit with %d of %d events delivered (%d of %d calls acknowledged); ≥ marks a latency bounded by undelivered events", r.db, r.name, r.ops(), r.want, r.dl.calls, deliveryCalls(o)))
+		case r.cut:
 			notes = append(notes, fmt.Sprintf("* %s %s: stopped by -duration-limit after %d of %d calls", r.db, r.name, r.ops(), r.want))
 		}
 		if r.errs > 0 {
@@ -454,6 +526,26 @@ func report(out io.Writer, o options, results []*result, notes []string, bare, s
 		check("postgres", fmt.Sprintf("PutEvents throughput ÷ single-row commits (%d conns)", o.pgConns), pgFL.rate()/pgCommits.rate(), 2, true)
 	} else {
 		fmt.Fprintf(tw, "postgres\tPutEvents throughput ÷ single-row commits (%d conns)\t-\t≥ 2.0×\tSKIPPED (no DSN)\t\n", o.pgConns)
+	}
+	// put → delivered has no target yet: the ratio is reported.
+	for _, db := range []string{"sqlite", "postgres"} {
+		const what = "put → delivered throughput ÷ PutEvents throughput"
+		var row *result
+		for _, r := range results {
+			if r.dl != nil && r.db == db {
+				row = r
+			}
+		}
+		switch {
+		case row != nil && row.dl.vs != nil:
+			fmt.Fprintf(tw, "%s\t%s\t%.2f×\t-\tINFO\t\n", db, what, row.dl.ratio(row))
+		case o.skipDelivery:
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tSKIPPED (-skip-delivery)\t\n", db, what)
+		case db == "sqlite":
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tSKIPPED (-skip-sqlite)\t\n", db, what)
+		default:
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tSKIPPED (no DSN)\t\n", db, what)
+		}
 	}
 	_ = tw.Flush()
 }
