@@ -104,7 +104,7 @@ func (e *Engine) Redrive(ctx context.Context, db *store.Store, rule string) (int
 			}
 			attempts, _ := t.Retries()
 			args := DeliverArgs{EventID: d.EventID, Rule: d.Rule, Target: d.Target, Replay: d.ReplayName}
-			if err := tx.InsertJob(ctx, args, &river.InsertOpts{MaxAttempts: attempts + 1}); err != nil {
+			if err := tx.InsertJob(ctx, args, &river.InsertOpts{MaxAttempts: attempts + 1, Queue: DeliveryQueue}); err != nil {
 				return err
 			}
 			n++

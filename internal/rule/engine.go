@@ -170,10 +170,22 @@ type DeliverArgs struct {
 // Kind is the stable job kind.
 func (DeliverArgs) Kind() string { return "rule.deliver" }
 
+// DeliveryQueue is the River queue of rule deliveries: they wait on the
+// network, so they get their own, wider worker pool.
+const DeliveryQueue = "rule_deliveries"
+
 // planned is a delivery job to insert.
 type planned struct {
 	args DeliverArgs
 	opts *river.InsertOpts
+}
+
+func insertMany(jobs []planned) []river.InsertManyParams {
+	out := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		out[i] = river.InsertManyParams{Args: j.args, InsertOpts: j.opts}
+	}
+	return out
 }
 
 // Plan matches events against the enabled rules (only, if rule is set,
@@ -204,7 +216,7 @@ func (e *Engine) Plan(ids []string, bodies [][]byte, only, replay string) ([]pla
 				attempts, _ := t.Retries()
 				out = append(out, planned{
 					args: DeliverArgs{EventID: ids[i], Rule: name, Target: t.Id, Replay: replay},
-					opts: &river.InsertOpts{MaxAttempts: attempts + 1},
+					opts: &river.InsertOpts{MaxAttempts: attempts + 1, Queue: DeliveryQueue},
 				})
 			}
 		}
@@ -231,11 +243,10 @@ func (e *Engine) Route(enc *event.Encoded) (func(ctx context.Context, tx store.T
 	if err != nil || len(jobs) == 0 {
 		return nil, err
 	}
+	params := insertMany(jobs)
 	return func(ctx context.Context, tx store.Tx) error {
-		for _, j := range jobs {
-			if err := tx.InsertJob(ctx, j.args, j.opts); err != nil {
-				return fmt.Errorf("enqueue delivery of %s to %s/%s: %w", j.args.EventID, j.args.Rule, j.args.Target, err)
-			}
+		if err := tx.InsertJobs(ctx, params); err != nil {
+			return fmt.Errorf("enqueue %d deliveries: %w", len(params), err)
 		}
 		return nil
 	}, nil

@@ -156,8 +156,8 @@ func (w *ReplayWorker) Work(ctx context.Context, job *river.Job[ReplayArgs]) err
 			return err
 		}
 		err = w.DB.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-			for _, j := range jobs {
-				if err := tx.InsertJob(ctx, j.args, j.opts); err != nil {
+			if len(jobs) > 0 {
+				if err := tx.InsertJobs(ctx, insertMany(jobs)); err != nil {
 					return err
 				}
 			}

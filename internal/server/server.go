@@ -28,6 +28,9 @@ import (
 	"github.com/firstline/firstline/internal/store"
 )
 
+// deliveryWorkers is how many rule deliveries run at once on a replica.
+const deliveryWorkers = 64
+
 // NewLogger builds the slog logger for a configuration, writing to w.
 func NewLogger(cfg Config, w io.Writer) *slog.Logger {
 	var level slog.Level
@@ -113,7 +116,13 @@ func (s *Server) Start(ctx context.Context) error {
 	events := event.NewStore(db)
 
 	// Rule targets: Http, and one kind per ARN service.
-	targets := rule.NewTargets(&rule.HTTPDeliverer{})
+	targets := rule.NewTargets(&rule.HTTPDeliverer{Client: &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: deliveryWorkers,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}})
 	if err := targets.RegisterArn("logs", rule.LogDeliverer{Logger: s.logger.With("component", "rule", "target", "logs")}); err != nil {
 		return s.fail(err)
 	}
@@ -146,6 +155,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := db.ConfigureJobs(store.JobsConfig{
 		Workers:      workers,
 		PeriodicJobs: []*river.PeriodicJob{event.PeriodicPrune(time.Hour)},
+		Queues:       map[string]int{rule.DeliveryQueue: deliveryWorkers},
 		Logger:       s.logger,
 		OnJobEvent:   storeMetrics.ObserveJob,
 	}); err != nil {

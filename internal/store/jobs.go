@@ -24,8 +24,12 @@ type JobsConfig struct {
 	Workers *river.Workers
 	// PeriodicJobs are scheduled by the elected leader among replicas.
 	PeriodicJobs []*river.PeriodicJob
-	// MaxWorkers bounds concurrently worked jobs on this replica (default 8).
+	// MaxWorkers bounds concurrently worked jobs of the default queue on
+	// this replica (default 8).
 	MaxWorkers int
+	// Queues adds named queues with their own worker limits (for example
+	// rule deliveries, which wait on the network, beside maintenance work).
+	Queues map[string]int
 	// Logger receives River's logs; nil discards them.
 	Logger *slog.Logger
 	// OnJobEvent, if set, is called for every completed, failed, cancelled
@@ -60,6 +64,11 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 		PeriodicJobs: cfg.PeriodicJobs,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}},
 		JobTimeout:   5 * time.Minute,
+		// Fetch again soon after a fetch: deliveries are short and many.
+		FetchCooldown: 5 * time.Millisecond,
+	}
+	for name, n := range cfg.Queues {
+		rc.Queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
 	if cfg.Workers == nil {
 		rc.Queues = nil
@@ -70,8 +79,7 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 		j.pg, err = river.NewClient(riverpgxv5.New(s.pool), rc)
 	} else {
 		// SQLite has no LISTEN/NOTIFY: River polls for new jobs.
-		rc.FetchPollInterval = 200 * time.Millisecond
-		rc.FetchCooldown = 50 * time.Millisecond
+		rc.FetchPollInterval = 100 * time.Millisecond
 		j.lite, err = river.NewClient(riversqlite.New(s.wdb), rc)
 	}
 	if err != nil {

@@ -111,6 +111,14 @@ func (t *sqlTx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.I
 
 // pgTx begins its transaction on first use of the connection (Exec, Query,
 // QueryRow, InsertJob); rows queued with Insert alone never need one.
+func (t *sqlTx) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error {
+	if t.s.jobs == nil || t.s.jobs.lite == nil {
+		return errJobsNotConfigured
+	}
+	_, err := t.s.jobs.lite.InsertManyTx(ctx, t.tx, jobs)
+	return err
+}
+
 type pgTx struct {
 	s  *Store
 	tx pgx.Tx // nil until begun
@@ -165,6 +173,18 @@ func (t *pgTx) InsertJob(ctx context.Context, args river.JobArgs, opts *river.In
 		return err
 	}
 	_, err = t.s.jobs.pg.InsertTx(ctx, tx, args, opts)
+	return err
+}
+
+func (t *pgTx) InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error {
+	if t.s.jobs == nil || t.s.jobs.pg == nil {
+		return errJobsNotConfigured
+	}
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = t.s.jobs.pg.InsertManyTx(ctx, tx, jobs)
 	return err
 }
 

@@ -75,6 +75,8 @@ type Row interface {
 type Tx interface {
 	Querier
 	InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+	// InsertJobs enqueues many jobs in one call.
+	InsertJobs(ctx context.Context, jobs []river.InsertManyParams) error
 	// Insert queues one row for table. Just before commit, the rows queued
 	// for each table and column list — by every write sharing the
 	// transaction — are written with multi-row INSERT statements, tables in
