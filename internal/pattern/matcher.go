@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"fmt"
+	"sort"
 	"sync"
 )
 
@@ -17,15 +18,41 @@ type Matcher struct {
 }
 
 type pathIndex struct {
-	path    []string
-	byValue map[string][]*entry
+	path     []string
+	byValue  map[string][]*entry
+	byPrefix map[string][]*entry
+	lengths  []int // distinct prefix lengths in byPrefix, ascending
+}
+
+func (pi *pathIndex) candidates(s string, out []*entry) []*entry {
+	out = append(out, pi.byValue[s]...)
+	for _, l := range pi.lengths {
+		if l > len(s) {
+			break
+		}
+		out = append(out, pi.byPrefix[s[:l]]...)
+	}
+	return out
+}
+
+func (pi *pathIndex) relength() {
+	seen := map[int]bool{}
+	pi.lengths = pi.lengths[:0]
+	for p := range pi.byPrefix {
+		if !seen[len(p)] {
+			seen[len(p)] = true
+			pi.lengths = append(pi.lengths, len(p))
+		}
+	}
+	sort.Ints(pi.lengths)
 }
 
 type entry struct {
-	name   string
-	p      *Pattern
-	anchor []string // path of the anchor field, nil if unindexed
-	values []string
+	name     string
+	p        *Pattern
+	anchor   []string // path of the anchor field, nil if unindexed
+	values   []string // the anchor must equal one of these,
+	prefixes []string // or start with one of these
 }
 
 // NewMatcher returns an empty Matcher.
@@ -39,7 +66,7 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	defer m.mu.Unlock()
 	m.remove(name)
 	e := &entry{name: name, p: p}
-	e.anchor, e.values = anchorOf(p.root)
+	e.anchor, e.values, e.prefixes = anchorOf(p.root)
 	m.entries[name] = e
 	m.keys.merge(p.keys)
 	if e.anchor == nil {
@@ -49,11 +76,17 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	k := pathKey(e.anchor)
 	pi := m.index[k]
 	if pi == nil {
-		pi = &pathIndex{path: e.anchor, byValue: map[string][]*entry{}}
+		pi = &pathIndex{path: e.anchor, byValue: map[string][]*entry{}, byPrefix: map[string][]*entry{}}
 		m.index[k] = pi
 	}
 	for _, v := range e.values {
 		pi.byValue[v] = append(pi.byValue[v], e)
+	}
+	for _, v := range e.prefixes {
+		pi.byPrefix[v] = append(pi.byPrefix[v], e)
+	}
+	if len(e.prefixes) > 0 {
+		pi.relength()
 	}
 }
 
@@ -77,22 +110,28 @@ func (m *Matcher) remove(name string) {
 		return
 	}
 	pi := m.index[pathKey(e.anchor)]
-	byValue := pi.byValue
-	for _, v := range e.values {
-		list := byValue[v]
-		for i, x := range list {
-			if x == e {
-				list = append(list[:i:i], list[i+1:]...)
-				break
+	drop := func(byKey map[string][]*entry, keys []string) {
+		for _, v := range keys {
+			list := byKey[v]
+			for i, x := range list {
+				if x == e {
+					list = append(list[:i:i], list[i+1:]...)
+					break
+				}
+			}
+			if len(list) == 0 {
+				delete(byKey, v)
+			} else {
+				byKey[v] = list
 			}
 		}
-		if len(list) == 0 {
-			delete(byValue, v)
-		} else {
-			byValue[v] = list
-		}
 	}
-	if len(byValue) == 0 {
+	drop(pi.byValue, e.values)
+	drop(pi.byPrefix, e.prefixes)
+	if len(e.prefixes) > 0 {
+		pi.relength()
+	}
+	if len(pi.byValue) == 0 && len(pi.byPrefix) == 0 {
 		delete(m.index, pathKey(e.anchor))
 	}
 }
@@ -127,7 +166,7 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 	for _, pi := range m.index {
 		var found []*entry
 		forEachString(&v, pi.path, func(s string) {
-			found = append(found, pi.byValue[s]...)
+			found = pi.candidates(s, found)
 		})
 		if len(found) > 1 && tried == nil {
 			tried = map[*entry]bool{}
@@ -145,52 +184,64 @@ func (m *Matcher) Match(event []byte) ([]string, error) {
 	return out, nil
 }
 
-// anchorOf picks a field the pattern requires to equal one of a set of
-// strings: reached through objects only (no $or), all of whose conditions
-// are exact strings. It prefers source, then detail-type, then the
-// shallowest such field.
-func anchorOf(o *objPat) ([]string, []string) {
-	var best []string
-	var bestVals []string
-	score := func(path []string) int {
+// anchorOf picks a field the pattern requires to be one of a set of
+// strings, or to start with one of a set of prefixes: reached through
+// objects only (no $or), all of whose conditions are exact strings,
+// case-sensitive prefixes, or wildcards that start with a literal. It
+// prefers source, then detail-type, then exact values over prefixes, then
+// the shallowest field.
+func anchorOf(o *objPat) (path, values, prefixes []string) {
+	best := -1
+	score := func(p []string, hasPrefix bool) int {
+		n := 10 * (2 + len(p))
 		switch {
-		case len(path) == 1 && path[0] == "source":
-			return 0
-		case len(path) == 1 && path[0] == "detail-type":
-			return 1
+		case len(p) == 1 && p[0] == "source":
+			n = 0
+		case len(p) == 1 && p[0] == "detail-type":
+			n = 10
 		}
-		return 1 + len(path)
+		if hasPrefix {
+			n += 5
+		}
+		return n
 	}
-	var walk func(o *objPat, path []string)
-	walk = func(o *objPat, path []string) {
+	var walk func(o *objPat, at []string)
+	walk = func(o *objPat, at []string) {
 		for _, f := range o.fields {
-			p := append(append([]string(nil), path...), f.key)
+			p := append(append([]string(nil), at...), f.key)
 			if f.obj != nil {
 				walk(f.obj, p)
 				continue
 			}
-			vals, ok := exactStrings(f.cond)
+			vals, pres, ok := anchorable(f.cond)
 			if !ok {
 				continue
 			}
-			if best == nil || score(p) < score(best) {
-				best, bestVals = p, vals
+			if sc := score(p, len(pres) > 0); best < 0 || sc < best {
+				best, path, values, prefixes = sc, p, vals, pres
 			}
 		}
 	}
 	walk(o, nil)
-	return best, bestVals
+	return path, values, prefixes
 }
 
-func exactStrings(conds []cond) ([]string, bool) {
-	vals := make([]string, 0, len(conds))
+// anchorable splits leaf conditions into exact strings and literal
+// prefixes; ok is false if any condition is neither.
+func anchorable(conds []cond) (values, prefixes []string, ok bool) {
 	for _, c := range conds {
-		if c.op != opExact || c.kind != kString {
-			return nil, false
+		switch {
+		case c.op == opExact && c.kind == kString:
+			values = append(values, c.s)
+		case c.op == opPrefix && !c.ignoreCase && c.s != "":
+			prefixes = append(prefixes, c.s)
+		case c.op == opWildcard && !c.wild.leading && len(c.wild.segs) > 0 && c.wild.segs[0] != "":
+			prefixes = append(prefixes, c.wild.segs[0])
+		default:
+			return nil, nil, false
 		}
-		vals = append(vals, c.s)
 	}
-	return vals, len(vals) > 0
+	return values, prefixes, len(conds) > 0
 }
 
 // forEachString calls f with every string leaf at path in v, descending
