@@ -161,7 +161,9 @@ func (s *Server) Start(ctx context.Context) error {
 	}); err != nil {
 		return s.fail(err)
 	}
-	if err := db.StartJobs(ctx); err != nil {
+	// Not ctx: its cancellation (SIGTERM) would abort running jobs; Shutdown
+	// stops them gracefully.
+	if err := db.StartJobs(context.WithoutCancel(ctx)); err != nil {
 		return s.fail(err)
 	}
 

@@ -45,6 +45,12 @@ type jobs struct {
 	unsubscribe func()
 	done        chan struct{}
 	started     bool
+
+	id       string
+	logger   *slog.Logger
+	liveness *pgx.Conn
+	stopScan chan struct{}
+	scanDone chan struct{}
 }
 
 // ConfigureJobs builds the job client. After it returns, Tx.InsertJob works;
@@ -73,7 +79,8 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 	if cfg.Workers == nil {
 		rc.Queues = nil
 	}
-	j := &jobs{onEvent: cfg.OnJobEvent, done: make(chan struct{})}
+	j := &jobs{onEvent: cfg.OnJobEvent, done: make(chan struct{}), id: newClientID(), logger: logger}
+	rc.ID = j.id
 	var err error
 	if s.dialect == Postgres {
 		j.pg, err = river.NewClient(riverpgxv5.New(s.pool), rc)
@@ -98,6 +105,40 @@ func (s *Store) StartJobs(ctx context.Context) error {
 	kinds := []river.EventKind{river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed}
 	var events <-chan *river.Event
 	var err error
+	if j.pg != nil {
+		if j.liveness, err = s.holdLiveness(ctx, j.id); err != nil {
+			return err
+		}
+		n, err := s.requeueOrphansPostgres(ctx, j.liveness, j.id)
+		if err != nil {
+			return err
+		}
+		logRequeued(j.logger, n)
+		j.stopScan, j.scanDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(j.scanDone)
+			t := time.NewTicker(2 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-j.stopScan:
+					return
+				case <-t.C:
+					n, err := s.requeueOrphansPostgres(context.Background(), j.liveness, j.id)
+					if err != nil {
+						j.logger.Warn("requeue orphaned jobs", "err", err)
+					}
+					logRequeued(j.logger, n)
+				}
+			}
+		}()
+	} else {
+		n, err := s.requeueOrphansSQLite(ctx)
+		if err != nil {
+			return err
+		}
+		logRequeued(j.logger, n)
+	}
 	if j.pg != nil {
 		events, j.unsubscribe = j.pg.Subscribe(kinds...)
 		err = j.pg.Start(ctx)
@@ -150,6 +191,11 @@ func (j *jobs) stop(ctx context.Context) error {
 	}
 	j.unsubscribe()
 	<-j.done
+	if j.stopScan != nil {
+		close(j.stopScan)
+		<-j.scanDone
+		_ = j.liveness.Close(context.Background())
+	}
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -105,8 +106,9 @@ type Store struct {
 	logger  *slog.Logger
 
 	// SQLite
-	wdb *sql.DB // the single writer, shared with River
-	rdb *sql.DB // readers
+	fileLock io.Closer
+	wdb      *sql.DB // the single writer, shared with River
+	rdb      *sql.DB // readers
 
 	// PostgreSQL
 	pool  *pgxpool.Pool
@@ -158,6 +160,13 @@ func (s *Store) openSQLite(path string, maxConns int) error {
 	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
 		_ = f.Close()
 	}
+	// One process per SQLite database: it is the one writer, and jobs it
+	// finds running at start are orphans of a crash (requeueOrphansSQLite).
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return err
+	}
+	s.fileLock = lock
 	// synchronous(FULL): a commit is on disk before it is acknowledged, so a
 	// 2xx survives power loss, not only a process crash; group commit
 	// amortises the fsync.
@@ -166,7 +175,6 @@ func (s *Store) openSQLite(path string, maxConns int) error {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + q.Encode()
-	var err error
 	if s.wdb, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -226,6 +234,9 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closePools() {
+	if s.fileLock != nil {
+		defer func() { _ = s.fileLock.Close(); s.fileLock = nil }()
+	}
 	if s.wdb != nil {
 		_ = s.wdb.Close()
 	}
