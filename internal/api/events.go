@@ -14,6 +14,7 @@ import (
 	"github.com/firstline/firstline/internal/audit"
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/store"
+	"github.com/firstline/firstline/internal/timearg"
 )
 
 // MaxPutEventsBody bounds a PutEvents request body: ten entries of 256 KB
@@ -142,18 +143,13 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// queryTime parses an RFC 3339 time or a duration back from now ("15m").
+// queryTime parses a since/until query parameter (see timearg.Parse).
 func queryTime(s, field string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, err := timearg.Parse(s, now)
+	if err != nil {
+		return time.Time{}, errField(field, err.Error())
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, errField(field, fmt.Sprintf("%q is neither an RFC 3339 time (2026-01-02T15:04:05Z) nor a duration back from now (15m, 2h)", s))
+	return t, nil
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/firstline/firstline/internal/envvar"
+	"github.com/firstline/firstline/internal/timearg"
 )
 
 // Document is one resource document as apply takes it.
@@ -453,14 +454,9 @@ returns at once).`,
 }
 
 func cliTime(s, flag string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, err := timearg.Parse(s, now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %w", flag, err)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("%s: %q is neither an RFC 3339 time nor a duration like 2h", flag, s)
+	return t, nil
 }
