@@ -160,3 +160,33 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, ev)
 	return nil
 }
+
+// Ingest commits events that arrived other than through PutEvents (hooks)
+// with their rule deliveries, through the same group commit; it returns
+// once they are durable. The events must be complete (event.Finish).
+func (a *API) Ingest(ctx context.Context, evs []*event.Event) error {
+	now := a.Now()
+	enc, err := event.Encode(evs, now)
+	if err != nil {
+		return err
+	}
+	var route func(ctx context.Context, tx store.Tx) error
+	if a.Rules != nil {
+		if route, err = a.Rules.Route(enc); err != nil {
+			return err
+		}
+	}
+	err = a.Committer.Submit(ctx, func(ctx context.Context, tx store.Tx) error {
+		a.Events.Append(tx, enc)
+		if route != nil {
+			return route(ctx, tx)
+		}
+		return nil
+	})
+	if err == nil && a.Metrics != nil {
+		for _, e := range evs {
+			a.Metrics.ingested(e.Source)
+		}
+	}
+	return err
+}

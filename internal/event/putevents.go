@@ -383,3 +383,68 @@ func newID() string {
 	}
 	return id.String()
 }
+
+// NewID returns a new event id: a random, time-ordered UUID.
+func NewID() string { return newID() }
+
+// Finish completes an event built by a receiver (a hook) and checks it
+// against the same limits as a PutEvents entry: it fills version, id (if
+// empty), account and region (if empty), time (now if zero) and resources,
+// compacts the detail, and returns a *ValidationError naming the field it
+// rejects.
+func Finish(e *Event, d Defaults, now time.Time) error {
+	d = d.WithDefaults()
+	fail := func(field, msg string) error {
+		return &ValidationError{Path: field, Code: CodeInvalidArgument, Msg: msg}
+	}
+	switch {
+	case e.Source == "" || utf8.RuneCountInString(e.Source) > MaxSourceLen || !printable(e.Source):
+		return fail("source", fmt.Sprintf("must be 1 to %d printable characters", MaxSourceLen))
+	case e.DetailType == "" || utf8.RuneCountInString(e.DetailType) > MaxDetailTypeLen || !printable(e.DetailType):
+		return fail("detail-type", fmt.Sprintf("must be 1 to %d printable characters", MaxDetailTypeLen))
+	case len(e.Resources) > MaxResources:
+		return fail("resources", fmt.Sprintf("has %d items; at most %d", len(e.Resources), MaxResources))
+	}
+	size := len(e.Source) + len(e.DetailType) + len(e.Detail)
+	for i, r := range e.Resources {
+		if utf8.RuneCountInString(r) > MaxResourceLen || !printable(r) {
+			return fail(fmt.Sprintf("resources[%d]", i), fmt.Sprintf("must be at most %d printable characters", MaxResourceLen))
+		}
+		size += len(r)
+	}
+	if size > MaxEntrySize {
+		return fail("", fmt.Sprintf("event is %d bytes; the limit is %d bytes (256 KB)", size, MaxEntrySize))
+	}
+	if len(e.Detail) == 0 {
+		e.Detail = json.RawMessage("{}")
+	}
+	if msg := checkDetail(e.Detail); msg != "" {
+		return fail("detail", msg)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, e.Detail); err != nil {
+		return fail("detail", "is not valid JSON")
+	}
+	e.Detail = compact.Bytes()
+	e.Version = "0"
+	if e.ID == "" {
+		e.ID = newID()
+	}
+	if e.Account == "" {
+		e.Account = d.Account
+	}
+	if e.Region == "" {
+		e.Region = d.Region
+	}
+	if e.Time.IsZero() {
+		e.Time = now
+	}
+	e.Time = e.Time.UTC().Truncate(time.Second)
+	if y := e.Time.Year(); y < 1970 || y > 9999 {
+		return fail("time", "is out of range")
+	}
+	if e.Resources == nil {
+		e.Resources = []string{}
+	}
+	return nil
+}

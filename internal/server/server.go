@@ -22,6 +22,9 @@ import (
 	"github.com/firstline/firstline/internal/api"
 	"github.com/firstline/firstline/internal/auth"
 	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/ingest"
+	"github.com/firstline/firstline/internal/ingest/eventbridge"
+	"github.com/firstline/firstline/internal/ingest/generic"
 	"github.com/firstline/firstline/internal/reqid"
 	"github.com/firstline/firstline/internal/resource"
 	"github.com/firstline/firstline/internal/rule"
@@ -126,10 +129,22 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := targets.RegisterArn("logs", rule.LogDeliverer{Logger: s.logger.With("component", "rule", "target", "logs")}); err != nil {
 		return s.fail(err)
 	}
+	// Hook types: one receiver per alert source.
+	hookTypes := ingest.NewTypes()
+	for name, f := range map[string]ingest.Factory{
+		"generic":     generic.New,
+		"eventbridge": eventbridge.New,
+	} {
+		if err := hookTypes.Register(name, f); err != nil {
+			return s.fail(err)
+		}
+	}
 	// Resource kinds for apply.
 	kinds := resource.NewRegistry()
-	if err := kinds.Register(rule.Kind{Targets: targets}); err != nil {
-		return s.fail(err)
+	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}} {
+		if err := kinds.Register(k); err != nil {
+			return s.fail(err)
+		}
 	}
 	resources := resource.NewStore(db, kinds)
 	s.rules = &rule.Engine{
@@ -175,6 +190,11 @@ func (s *Server) Start(ctx context.Context) error {
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
+	mux.Handle("POST /hooks/{name}", &ingest.Handler{
+		Resources: resources, Types: hookTypes, Ingest: a.Ingest,
+		Defaults: event.Defaults{Account: cfg.Account, Region: cfg.Region},
+		Logger:   s.logger.With("component", "ingest"), Metrics: ingest.NewMetrics(reg),
+	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
