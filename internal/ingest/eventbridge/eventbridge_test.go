@@ -29,7 +29,7 @@ func TestArraysAndErrors(t *testing.T) {
 	require.Equal(t, []string{"eventbridge-event-id/abc"}, evs[0].Resources)
 	require.Empty(t, evs[0].ID)
 	for body, field := range map[string]string{
-		`{"detail-type":"D","time":"2026-01-01T00:00:00Z"}`: "source",
+		`{"detail-type":"D","time":"2026-01-01T00:00:00Z"}`:         "source",
 		`[{"source":"s","time":"2026-01-01T00:00:00Z"},` + ev + `]`: "[0].detail-type",
 	} {
 		_, err := r.Receive(context.Background(), &ingest.Request{Body: []byte(body)})
