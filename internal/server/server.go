@@ -23,6 +23,7 @@ import (
 	"github.com/firstline/firstline/internal/auth"
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/ingest"
+	"github.com/firstline/firstline/internal/ingest/alertmanager"
 	"github.com/firstline/firstline/internal/ingest/eventbridge"
 	"github.com/firstline/firstline/internal/ingest/generic"
 	"github.com/firstline/firstline/internal/reqid"
@@ -132,8 +133,9 @@ func (s *Server) Start(ctx context.Context) error {
 	// Hook types: one receiver per alert source.
 	hookTypes := ingest.NewTypes()
 	for name, f := range map[string]ingest.Factory{
-		"generic":     generic.New,
-		"eventbridge": eventbridge.New,
+		"generic":      generic.New,
+		"eventbridge":  eventbridge.New,
+		"alertmanager": alertmanager.New,
 	} {
 		if err := hookTypes.Register(name, f); err != nil {
 			return s.fail(err)
