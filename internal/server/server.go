@@ -25,6 +25,7 @@ import (
 	"github.com/firstline/firstline/internal/ingest"
 	"github.com/firstline/firstline/internal/ingest/alertmanager"
 	"github.com/firstline/firstline/internal/ingest/eventbridge"
+	"github.com/firstline/firstline/internal/ingest/grafana"
 	"github.com/firstline/firstline/internal/ingest/generic"
 	"github.com/firstline/firstline/internal/reqid"
 	"github.com/firstline/firstline/internal/resource"
@@ -136,6 +137,7 @@ func (s *Server) Start(ctx context.Context) error {
 		"generic":      generic.New,
 		"eventbridge":  eventbridge.New,
 		"alertmanager": alertmanager.New,
+		"grafana":      grafana.New,
 	} {
 		if err := hookTypes.Register(name, f); err != nil {
 			return s.fail(err)

@@ -1,0 +1,490 @@
+// Package grafana is the hook receiver for Grafana Alerting's webhook
+// contact point (unified alerting; payload version "1"). Register New as
+// hook type "grafana".
+//
+// A request is one notification for an alert group. It becomes one event
+// per alert in the group, firing and resolved alike, in the order of the
+// payload's alerts:
+//
+//	source       "grafana"                       (Source)
+//	detail-type  "Grafana Alert"                 (DetailType)
+//	resources    "<label>/<value>" for each label of the spec's
+//	             ResourceLabels (default instance, job, service) that the
+//	             alert carries with a non-empty value, in that order; a value
+//	             that cannot be a resource (control characters, over 2048
+//	             characters) is left out
+//	time         startsAt of a firing alert, endsAt of a resolved one; the
+//	             time the request arrived when that is missing, not RFC 3339,
+//	             the zero time 0001-01-01T00:00:00Z, or outside 1970 to 9999
+//	detail       the alert's fields, then the group's:
+//	             {
+//	               "status": "firing" | "resolved",  the alert's (the group's if the alert has none)
+//	               "labels": {...},
+//	               "annotations": {...},
+//	               "fingerprint": "...",
+//	               "startsAt": "...",                as sent
+//	               "endsAt": "...",                  as sent ("0001-01-01T00:00:00Z" while firing)
+//	               "generatorURL": "...",
+//	               "silenceURL": "...",
+//	               "dashboardURL": "...",
+//	               "panelURL": "...",
+//	               "imageURL": "...",
+//	               "values": {"A": 76.72, ...},      numbers as sent
+//	               "valueString": "...",
+//	               "ruleUID": "...",                 sent by newer Grafana versions
+//	               "orgId": 1,                       the alert's (the group's if the alert has none)
+//	               "receiver": "...",
+//	               "groupKey": "...",
+//	               "groupLabels": {...},
+//	               "commonLabels": {...},
+//	               "commonAnnotations": {...},
+//	               "externalURL": "...",
+//	               "truncatedAlerts": 0,
+//	               "title": "...",                   of the whole notification
+//	               "state": "alerting" | "ok",       of the whole notification
+//	               "message": "..."                  of the whole notification, cut to 32 KiB
+//	             }
+//
+// Every key is always present: a string Grafana left out is "", a map is
+// {}, a number is 0. title, state and message describe the notification,
+// not the alert: an event of a resolved alert can carry state "alerting"
+// when other alerts of its group still fire. message (and title) longer
+// than 32 KiB are cut there and end in "…", so that a large group does not
+// push every event past the 256 KB event limit. embeddedImage and
+// enrichments are left out; other unknown fields are ignored.
+//
+// Receive rejects a request with an *ingest.FieldError naming the field
+// (paths into the body, such as alerts[2].labels) when the body is not a
+// JSON object, version is not "1" (legacy dashboard alerting and custom
+// payload templates are not this format), alerts is missing or empty, an
+// alert is not an object or has no labels, a status is neither "firing"
+// nor "resolved", or a field has the wrong JSON type. A time that does not
+// parse is not an error: the event gets the arrival time.
+//
+// Grafana can sign its requests (the contact point's HMAC Signature
+// settings): the signature header (default X-Grafana-Alerting-Signature)
+// holds the lowercase hex HMAC-SHA256, under the secret, of the body — or,
+// when a Timestamp Header is set, of "<unix seconds>:<body>", the seconds
+// being sent in that header. Grafana has no default name for the timestamp
+// header. The framework's Hmac auth verifies exactly that; set the same
+// names on both sides:
+//
+//	kind: Hook
+//	name: grafana
+//	spec:
+//	  Type: grafana
+//	  Auth:
+//	    Hmac:
+//	      Secret: "${GRAFANA_HOOK_SECRET}"      # at least 16 characters
+//	      Header: X-Grafana-Alerting-Signature
+//	      TimestampHeader: X-Grafana-Alerting-Signature-Timestamp
+//	  ResourceLabels: [instance, job, service]  # optional; the default
+//
+// and in Grafana's contact point: URL http://127.0.0.1:8642/hooks/grafana,
+// HMAC Signature with the same Secret, Header and Timestamp Header. A
+// Bearer token (Grafana's Authorization Header credentials) or Basic auth
+// works as well.
+package grafana
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/ingest"
+)
+
+const (
+	// Source is the source of every event this receiver makes.
+	Source = "grafana"
+	// DetailType is the detail-type of every event this receiver makes.
+	DetailType = "Grafana Alert"
+	// Version is the only webhook payload version accepted.
+	Version = "1"
+	// MaxTextBytes is the length past which title and message are cut.
+	MaxTextBytes = 32 << 10
+)
+
+// New builds the receiver of a grafana hook from its spec (see Config). It
+// is an ingest.Factory.
+func New(hook string, spec json.RawMessage) (ingest.Receiver, error) {
+	c, err := decodeConfig(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &receiver{resourceLabels: c.ResourceLabels}, nil
+}
+
+type receiver struct {
+	resourceLabels []string
+}
+
+// payload is the webhook body, each field kept raw so that a wrong type is
+// reported with its path.
+type payload struct {
+	Receiver          json.RawMessage `json:"receiver"`
+	Status            json.RawMessage `json:"status"`
+	OrgID             json.RawMessage `json:"orgId"`
+	Alerts            json.RawMessage `json:"alerts"`
+	GroupLabels       json.RawMessage `json:"groupLabels"`
+	CommonLabels      json.RawMessage `json:"commonLabels"`
+	CommonAnnotations json.RawMessage `json:"commonAnnotations"`
+	ExternalURL       json.RawMessage `json:"externalURL"`
+	Version           json.RawMessage `json:"version"`
+	GroupKey          json.RawMessage `json:"groupKey"`
+	TruncatedAlerts   json.RawMessage `json:"truncatedAlerts"`
+	Title             json.RawMessage `json:"title"`
+	State             json.RawMessage `json:"state"`
+	Message           json.RawMessage `json:"message"`
+}
+
+type rawAlert struct {
+	Status       json.RawMessage `json:"status"`
+	Labels       json.RawMessage `json:"labels"`
+	Annotations  json.RawMessage `json:"annotations"`
+	StartsAt     json.RawMessage `json:"startsAt"`
+	EndsAt       json.RawMessage `json:"endsAt"`
+	GeneratorURL json.RawMessage `json:"generatorURL"`
+	Fingerprint  json.RawMessage `json:"fingerprint"`
+	SilenceURL   json.RawMessage `json:"silenceURL"`
+	DashboardURL json.RawMessage `json:"dashboardURL"`
+	PanelURL     json.RawMessage `json:"panelURL"`
+	ImageURL     json.RawMessage `json:"imageURL"`
+	Values       json.RawMessage `json:"values"`
+	ValueString  json.RawMessage `json:"valueString"`
+	RuleUID      json.RawMessage `json:"ruleUID"`
+	OrgID        json.RawMessage `json:"orgId"`
+}
+
+// group holds the group-level fields, decoded; they are copied into every
+// event's detail.
+type group struct {
+	Receiver          string
+	OrgID             int64
+	GroupKey          string
+	GroupLabels       map[string]string
+	CommonLabels      map[string]string
+	CommonAnnotations map[string]string
+	ExternalURL       string
+	TruncatedAlerts   uint64
+	Title             string
+	State             string
+	Message           string
+}
+
+// Detail is the detail of a "Grafana Alert" event, in key order.
+type Detail struct {
+	Status            string                 `json:"status"`
+	Labels            map[string]string      `json:"labels"`
+	Annotations       map[string]string      `json:"annotations"`
+	Fingerprint       string                 `json:"fingerprint"`
+	StartsAt          string                 `json:"startsAt"`
+	EndsAt            string                 `json:"endsAt"`
+	GeneratorURL      string                 `json:"generatorURL"`
+	SilenceURL        string                 `json:"silenceURL"`
+	DashboardURL      string                 `json:"dashboardURL"`
+	PanelURL          string                 `json:"panelURL"`
+	ImageURL          string                 `json:"imageURL"`
+	Values            map[string]json.Number `json:"values"`
+	ValueString       string                 `json:"valueString"`
+	RuleUID           string                 `json:"ruleUID"`
+	OrgID             int64                  `json:"orgId"`
+	Receiver          string                 `json:"receiver"`
+	GroupKey          string                 `json:"groupKey"`
+	GroupLabels       map[string]string      `json:"groupLabels"`
+	CommonLabels      map[string]string      `json:"commonLabels"`
+	CommonAnnotations map[string]string      `json:"commonAnnotations"`
+	ExternalURL       string                 `json:"externalURL"`
+	TruncatedAlerts   uint64                 `json:"truncatedAlerts"`
+	Title             string                 `json:"title"`
+	State             string                 `json:"state"`
+	Message           string                 `json:"message"`
+}
+
+// Receive turns one webhook notification into one event per alert.
+func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Event, error) {
+	if !isObject(req.Body) {
+		return nil, notObject(req.Body)
+	}
+	var p payload
+	if err := json.Unmarshal(req.Body, &p); err != nil {
+		return nil, &ingest.FieldError{Msg: "body is not valid JSON: " + err.Error()}
+	}
+
+	var version string
+	switch {
+	case isNull(p.Version):
+		return nil, &ingest.FieldError{Path: "version", Msg: `is missing; want "1" (the Grafana Alerting webhook payload version; legacy dashboard alerts are not supported)`}
+	case json.Unmarshal(p.Version, &version) != nil:
+		return nil, &ingest.FieldError{Path: "version", Msg: `must be the string "1"`}
+	case version != Version:
+		return nil, &ingest.FieldError{Path: "version", Msg: fmt.Sprintf(`is %q; want "1" (the Grafana Alerting webhook payload version)`, version)}
+	}
+
+	var g group
+	var groupStatus string
+	for _, f := range []struct {
+		raw        json.RawMessage
+		path, want string
+		v          any
+	}{
+		{p.Status, "status", "a string", &groupStatus},
+		{p.Receiver, "receiver", "a string", &g.Receiver},
+		{p.OrgID, "orgId", "an integer", &g.OrgID},
+		{p.GroupKey, "groupKey", "a string", &g.GroupKey},
+		{p.GroupLabels, "groupLabels", "an object of strings", &g.GroupLabels},
+		{p.CommonLabels, "commonLabels", "an object of strings", &g.CommonLabels},
+		{p.CommonAnnotations, "commonAnnotations", "an object of strings", &g.CommonAnnotations},
+		{p.ExternalURL, "externalURL", "a string", &g.ExternalURL},
+		{p.TruncatedAlerts, "truncatedAlerts", "a non-negative integer", &g.TruncatedAlerts},
+		{p.Title, "title", "a string", &g.Title},
+		{p.State, "state", "a string", &g.State},
+		{p.Message, "message", "a string", &g.Message},
+	} {
+		if err := decode(f.raw, f.path, f.want, f.v); err != nil {
+			return nil, err
+		}
+	}
+	if groupStatus != "" {
+		if err := checkStatus("status", groupStatus); err != nil {
+			return nil, err
+		}
+	}
+	g.Title = cut(g.Title)
+	g.Message = cut(g.Message)
+
+	var alerts []json.RawMessage
+	switch {
+	case isNull(p.Alerts):
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "is missing; want the group's alerts"}
+	case json.Unmarshal(p.Alerts, &alerts) != nil:
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "must be an array of alerts"}
+	case len(alerts) == 0:
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "is empty; want at least one alert"}
+	}
+
+	events := make([]*event.Event, 0, len(alerts))
+	for i, raw := range alerts {
+		ev, err := r.alertEvent(fmt.Sprintf("alerts[%d]", i), raw, groupStatus, &g, req.Received)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}
+
+// alertEvent makes the event of one alert; path is the alert's path in the
+// body.
+func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus string, g *group, received time.Time) (*event.Event, error) {
+	if !isObject(raw) {
+		return nil, &ingest.FieldError{Path: path, Msg: "must be an object"}
+	}
+	var a rawAlert
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, &ingest.FieldError{Path: path, Msg: "must be an object"}
+	}
+	d := Detail{
+		Receiver:          g.Receiver,
+		GroupKey:          g.GroupKey,
+		GroupLabels:       g.GroupLabels,
+		CommonLabels:      g.CommonLabels,
+		CommonAnnotations: g.CommonAnnotations,
+		ExternalURL:       g.ExternalURL,
+		TruncatedAlerts:   g.TruncatedAlerts,
+		Title:             g.Title,
+		State:             g.State,
+		Message:           g.Message,
+	}
+	var orgID *int64
+	for _, f := range []struct {
+		raw        json.RawMessage
+		name, want string
+		v          any
+	}{
+		{a.Status, "status", "a string", &d.Status},
+		{a.Labels, "labels", "an object of strings", &d.Labels},
+		{a.Annotations, "annotations", "an object of strings", &d.Annotations},
+		{a.StartsAt, "startsAt", "an RFC 3339 string", &d.StartsAt},
+		{a.EndsAt, "endsAt", "an RFC 3339 string", &d.EndsAt},
+		{a.GeneratorURL, "generatorURL", "a string", &d.GeneratorURL},
+		{a.Fingerprint, "fingerprint", "a string", &d.Fingerprint},
+		{a.SilenceURL, "silenceURL", "a string", &d.SilenceURL},
+		{a.DashboardURL, "dashboardURL", "a string", &d.DashboardURL},
+		{a.PanelURL, "panelURL", "a string", &d.PanelURL},
+		{a.ImageURL, "imageURL", "a string", &d.ImageURL},
+		{a.Values, "values", "an object of numbers", &d.Values},
+		{a.ValueString, "valueString", "a string", &d.ValueString},
+		{a.RuleUID, "ruleUID", "a string", &d.RuleUID},
+		{a.OrgID, "orgId", "an integer", &orgID},
+	} {
+		if err := decode(f.raw, path+"."+f.name, f.want, f.v); err != nil {
+			return nil, err
+		}
+	}
+	if len(d.Labels) == 0 {
+		return nil, &ingest.FieldError{Path: path + ".labels", Msg: "is missing or empty; every alert has labels"}
+	}
+	switch {
+	case d.Status != "":
+		if err := checkStatus(path+".status", d.Status); err != nil {
+			return nil, err
+		}
+	case groupStatus != "":
+		d.Status = groupStatus
+	default:
+		return nil, &ingest.FieldError{Path: path + ".status", Msg: `is missing (and so is the group's status); want "firing" or "resolved"`}
+	}
+	d.OrgID = g.OrgID
+	if orgID != nil {
+		d.OrgID = *orgID
+	}
+
+	at := d.StartsAt
+	if d.Status == "resolved" {
+		at = d.EndsAt
+	}
+	detail, err := marshal(d.normalized())
+	if err != nil {
+		return nil, &ingest.FieldError{Path: path, Msg: "cannot be encoded: " + err.Error()}
+	}
+	return &event.Event{
+		Source:     Source,
+		DetailType: DetailType,
+		Detail:     detail,
+		Resources:  resources(r.resourceLabels, d.Labels),
+		Time:       eventTime(at, received),
+	}, nil
+}
+
+// normalized returns d with nil maps as empty ones, so that every key of
+// the detail always holds an object.
+func (d Detail) normalized() Detail {
+	for _, m := range []*map[string]string{&d.Labels, &d.Annotations, &d.GroupLabels, &d.CommonLabels, &d.CommonAnnotations} {
+		if *m == nil {
+			*m = map[string]string{}
+		}
+	}
+	if d.Values == nil {
+		d.Values = map[string]json.Number{}
+	}
+	return d
+}
+
+// cut shortens s to at most MaxTextBytes bytes, on a character boundary,
+// marking the cut with "…".
+func cut(s string) string {
+	if len(s) <= MaxTextBytes {
+		return s
+	}
+	const mark = "…"
+	n := MaxTextBytes - len(mark)
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + mark
+}
+
+// checkStatus rejects a status other than firing and resolved.
+func checkStatus(path, s string) error {
+	if s == "firing" || s == "resolved" {
+		return nil
+	}
+	return &ingest.FieldError{Path: path, Msg: fmt.Sprintf(`is %q; want "firing" or "resolved"`, s)}
+}
+
+// resources returns "<label>/<value>" for each of names the labels carry
+// with a value that can be a resource.
+func resources(names []string, labels map[string]string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, n := range names {
+		v := labels[n]
+		if v == "" {
+			continue
+		}
+		res := n + "/" + v
+		if seen[res] || utf8.RuneCountInString(res) > event.MaxResourceLen || !printable(res) {
+			continue
+		}
+		seen[res] = true
+		out = append(out, res)
+	}
+	return out
+}
+
+// eventTime parses an RFC 3339 alert time; when it is empty, does not
+// parse, is the zero time Grafana sends for "not set", or lies outside the
+// years an envelope can hold, the event gets the arrival time.
+func eventTime(s string, received time.Time) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.IsZero() {
+		return received
+	}
+	t = t.UTC()
+	if y := t.Year(); y < 1970 || y > 9999 {
+		return received
+	}
+	return t
+}
+
+// printable reports whether s is valid UTF-8 without control characters,
+// as an event resource must be.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, c := range s {
+		if c < 0x20 || c >= 0x7f && c <= 0x9f {
+			return false
+		}
+	}
+	return true
+}
+
+// decode decodes raw into v; an absent or null value leaves v as it is.
+func decode(raw json.RawMessage, path, want string, v any) error {
+	if isNull(raw) {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &ingest.FieldError{Path: path, Msg: "must be " + want}
+	}
+	return nil
+}
+
+// marshal encodes v without escaping <, > and & (URLs stay readable).
+func marshal(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+func isObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}
+
+// notObject explains why a body that is not a JSON object is rejected.
+func notObject(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &ingest.FieldError{Msg: "body is empty; want the Grafana Alerting webhook JSON object"}
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return &ingest.FieldError{Msg: "body is not valid JSON: " + err.Error()}
+	}
+	return &ingest.FieldError{Msg: "body must be a JSON object (the Grafana Alerting webhook payload)"}
+}
