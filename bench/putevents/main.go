@@ -34,6 +34,17 @@
 //     event has reached the target, or -delivery-limit, whichever is first.
 //     Deliveries so far are printed to stderr every 2 seconds. The run
 //     fails if a delivery lacks its event id or anything is dead-lettered.
+//   - firstline Alertmanager posts (sqlite, postgres): a fresh firstline
+//     server with one hook (PUT /api/v1/resources/Hook/bench-alertmanager,
+//     Type alertmanager, a Bearer token) taking POST /hooks/bench-alertmanager
+//     from the same senders: the real Alertmanager webhook fixture
+//     (testdata/fixtures/alertmanager/webhook-v4-firing.json, one firing
+//     alert; 256 variants with a label bench=<n> and a fingerprint of their
+//     own). A 200 with one EventId means the alert's event is committed.
+//     After the run the benchmark checks that every acknowledged alert is
+//     stored, with source alertmanager. It is judged against the same
+//     floors as PutEvents. A build without the alertmanager hook type skips
+//     it with a note.
 //
 // The HTTP scenarios use -senders concurrent senders (64) sharing one
 // keep-alive http.Transport. Each call sends one PutEvents body
@@ -76,6 +87,8 @@
 //   - sqlite: throughput >= 0.5x the bare handler, p99 <= 2x its p99;
 //   - postgres: throughput >= 2x the 16-connection single-row commit rate.
 //
+// The Alertmanager posts rows have the same targets, as separate lines.
+//
 // put → delivered ÷ PutEvents throughput is listed there too, as INFO: it
 // has no target yet.
 //
@@ -92,6 +105,8 @@
 //
 // -dir puts the SQLite files on another disk, -skip-sqlite measures
 // PostgreSQL only, -skip-delivery leaves out the put → delivered scenarios,
+// -skip-hooks the Alertmanager posts scenarios (-hook-fixture names another
+// webhook body with one alert),
 // -cpuprofile and -trace record the whole run for pprof and go tool trace.
 package main
 
@@ -132,6 +147,8 @@ type options struct {
 	trace          string
 	skipSQLite     bool
 	skipDelivery   bool
+	skipHooks      bool
+	hookFixture    string
 	deliveryEvents int
 	deliveryLimit  time.Duration
 }
@@ -150,6 +167,8 @@ func main() {
 	flag.StringVar(&o.trace, "trace", "", "write an execution trace of the whole run to this file (go tool trace)")
 	flag.BoolVar(&o.skipSQLite, "skip-sqlite", false, "measure PostgreSQL only")
 	flag.BoolVar(&o.skipDelivery, "skip-delivery", false, "skip the put → delivered scenarios (a rule with a loopback Http target)")
+	flag.BoolVar(&o.skipHooks, "skip-hooks", false, "skip the Alertmanager posts scenarios (a hook of Type alertmanager)")
+	flag.StringVar(&o.hookFixture, "hook-fixture", "", "Alertmanager webhook body for the hook scenarios (default "+hookFixture+" in the working directory or a parent)")
 	flag.IntVar(&o.deliveryEvents, "delivery-events", 0, "events put in the put → delivered scenarios (default -requests × -entries-per-call)")
 	flag.DurationVar(&o.deliveryLimit, "delivery-limit", 30*time.Second, "stop a put → delivered scenario this long after its first put even if events are still undelivered")
 	flag.BoolVar(&quick, "quick", false, "short run for CI: 2000 calls per scenario unless -requests is given, 500 events for put → delivered unless -delivery-events is")
@@ -238,6 +257,16 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	var hookBodies [][]byte
+	if !o.skipHooks {
+		fixture, err := findFixture(o.hookFixture)
+		if err != nil {
+			return err
+		}
+		if hookBodies, err = makeHookBodies(fixture, 256); err != nil {
+			return err
+		}
+	}
 	client := newClient(o.senders)
 	defer client.CloseIdleConnections()
 	progress("firstline PutEvents benchmark: %d calls per scenario (limit %s), %d senders, entries per call: %d", o.requests, o.durationLimit, o.senders, o.entriesPerCall)
@@ -280,6 +309,16 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 		results = append(results, sqliteCommits, sqliteFL)
+		if !o.skipHooks {
+			r, n, err := hooks(ctx, o, client, hookBodies, "sqlite", filepath.Join(tmp, "sqlite-hooks"), "")
+			notes = append(notes, n...)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				results = append(results, r)
+			}
+		}
 		if !o.skipDelivery {
 			r, n, err := delivery(ctx, o, client, bodies, "sqlite", filepath.Join(tmp, "sqlite-delivery"), "", sqliteFL)
 			notes = append(notes, n...)
@@ -315,6 +354,20 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 			return err
 		}
 		results = append(results, pgCommits, pgFL)
+		if !o.skipHooks {
+			hookDSN, err := pg.create(ctx)
+			if err != nil {
+				return err
+			}
+			r, n, err := hooks(ctx, o, client, hookBodies, "postgres", filepath.Join(tmp, "postgres-hooks"), hookDSN)
+			notes = append(notes, n...)
+			if err != nil {
+				return err
+			}
+			if r != nil {
+				results = append(results, r)
+			}
+		}
 		if !o.skipDelivery {
 			dlDSN, err := pg.create(ctx)
 			if err != nil {
@@ -330,6 +383,9 @@ func bench(ctx context.Context, o options, out io.Writer) (err error) {
 	}
 	if o.skipDelivery {
 		notes = append(notes, "put → delivered: skipped (-skip-delivery)")
+	}
+	if o.skipHooks {
+		notes = append(notes, "Alertmanager posts: skipped (-skip-hooks)")
 	}
 
 	report(out, o, results, notes, bareRes, sqliteFL, sqliteCommits, pgFL, pgCommits, len(bodies[0]), len(detail))
@@ -527,6 +583,7 @@ func report(out io.Writer, o options, results []*result, notes []string, bare, s
 	} else {
 		fmt.Fprintf(tw, "postgres\tPutEvents throughput ÷ single-row commits (%d conns)\t-\t≥ 2.0×\tSKIPPED (no DSN)\t\n", o.pgConns)
 	}
+	hookTargets(tw, o, results, bare, pgCommits, check)
 	// put → delivered has no target yet: the ratio is reported.
 	for _, db := range []string{"sqlite", "postgres"} {
 		const what = "put → delivered throughput ÷ PutEvents throughput"
