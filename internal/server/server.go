@@ -27,6 +27,7 @@ import (
 	"github.com/firstline/firstline/internal/ingest/eventbridge"
 	"github.com/firstline/firstline/internal/ingest/generic"
 	"github.com/firstline/firstline/internal/ingest/grafana"
+	"github.com/firstline/firstline/internal/ingest/sns"
 	"github.com/firstline/firstline/internal/reqid"
 	"github.com/firstline/firstline/internal/resource"
 	"github.com/firstline/firstline/internal/rule"
@@ -138,6 +139,7 @@ func (s *Server) Start(ctx context.Context) error {
 		"eventbridge":  eventbridge.New,
 		"alertmanager": alertmanager.New,
 		"grafana":      grafana.New,
+		"sns":          sns.New,
 	} {
 		if err := hookTypes.Register(name, f); err != nil {
 			return s.fail(err)
