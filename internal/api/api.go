@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -23,6 +24,9 @@ type Config struct {
 	Resources *resource.Store
 	// Rules routes ingested events to rule targets (nil: no routing).
 	Rules *rule.Engine
+	// ConfirmSNS fetches an approved SNS SubscribeURL (default
+	// sns.ConfirmURL; tests replace it).
+	ConfirmSNS func(ctx context.Context, subscribeURL string) error
 	// Defaults fills account and region of ingested events.
 	Defaults event.Defaults
 	Logger   *slog.Logger
@@ -86,6 +90,7 @@ func New(cfg Config) *API {
 		{http.MethodPost, "/api/v1/dead-letters/redrive", auth.Operator, "dead-letters.redrive", (*API).redriveDeadLetters, false},
 		{http.MethodPost, "/api/v1/replays", auth.Operator, "replays.start", (*API).startReplay, false},
 		{http.MethodGet, "/api/v1/replays/{name}", auth.Viewer, "replays.get", (*API).getReplay, false},
+		{http.MethodPost, "/api/v1/hooks/confirm", auth.Operator, "hooks.confirm", (*API).confirmSubscription, false},
 	}
 	if a.Metrics != nil {
 		for _, rt := range a.table {

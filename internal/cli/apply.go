@@ -460,3 +460,51 @@ func cliTime(s, flag string, now time.Time) (time.Time, error) {
 	}
 	return t, nil
 }
+
+func hooksCmd(o *Options) *cobra.Command {
+	cmd := &cobra.Command{Use: "hooks", Short: "Act on alert-source hooks (SNS subscription confirmations)"}
+	pending := &cobra.Command{
+		Use: "pending", Short: "List SNS subscription confirmations waiting for an operator", Args: cobra.NoArgs,
+		Example: `  firstline hooks pending`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{"source": {"aws.sns"}, "detail-type": {"SNS Subscription Confirmation"}, "limit": {"100"}}
+			var out struct {
+				Events []eventJSON `json:"Events"`
+			}
+			if err := o.client().Do(cmd.Context(), http.MethodGet, "/api/v1/events", q, nil, &out); err != nil {
+				return err
+			}
+			return print(cmd.OutOrStdout(), o.format(), out, []string{"TIME", "EVENT ID", "TOPIC"}, func() [][]string {
+				var rows [][]string
+				for _, e := range out.Events {
+					var d struct{ TopicArn string }
+					_ = json.Unmarshal(e.Detail, &d)
+					rows = append(rows, []string{e.Time, e.ID, d.TopicArn})
+				}
+				return rows
+			})
+		},
+	}
+	confirm := &cobra.Command{
+		Use:   "confirm EVENT_ID",
+		Short: "Confirm an SNS subscription (the server fetches its SubscribeURL)",
+		Long: `Confirm the SNS subscription announced by an "SNS Subscription Confirmation"
+event (see 'firstline hooks pending'). The server fetches the SubscribeURL,
+only over HTTPS from an sns.<region>.amazonaws.com host.`,
+		Example: `  firstline hooks confirm 01a21052-851d-7973-932d-ff22b8cb9ba4`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out struct {
+				Confirmed bool
+				TopicArn  string
+			}
+			if err := o.client().Do(cmd.Context(), http.MethodPost, "/api/v1/hooks/confirm", nil, map[string]string{"EventId": args[0]}, &out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "subscription to %s confirmed\n", out.TopicArn)
+			return nil
+		},
+	}
+	cmd.AddCommand(pending, confirm)
+	return cmd
+}

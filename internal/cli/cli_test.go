@@ -196,3 +196,28 @@ func TestTestPatternWorksWithoutAServer(t *testing.T) {
 	require.Contains(t, errOut, "detail.state[0].wildcard")
 	require.Contains(t, errOut, "consecutive *")
 }
+
+func TestHooksPendingAndConfirmRefusesNonSNSURLs(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, store.SQLite)
+	detail := `{\"TopicArn\":\"arn:aws:sns:us-east-1:123456789012:alarms\",\"SubscribeURL\":\"https://evil.example.com/?Action=ConfirmSubscription\",\"Token\":\"t\"}`
+	code, out, errOut := run(t, s, s.AdminToken, "events", "put", "-o", "json", "--entries",
+		`[{"Source":"aws.sns","DetailType":"SNS Subscription Confirmation","Detail":"`+detail+`"},{"Source":"my.app","DetailType":"x","Detail":"{}"}]`)
+	require.Equal(t, 0, code, errOut)
+	var put struct{ Entries []struct{ EventId string } }
+	require.NoError(t, json.Unmarshal([]byte(out), &put))
+
+	code, out, _ = run(t, s, s.AdminToken, "hooks", "pending")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, put.Entries[0].EventId)
+	require.Contains(t, out, "arn:aws:sns:us-east-1:123456789012:alarms")
+
+	code, _, errOut = run(t, s, s.AdminToken, "hooks", "confirm", put.Entries[0].EventId)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "SubscribeURL")
+	require.Contains(t, errOut, "502")
+
+	code, _, errOut = run(t, s, s.AdminToken, "hooks", "confirm", put.Entries[1].EventId)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "not an SNS Subscription Confirmation event")
+}
