@@ -31,6 +31,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testd
 	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pattern -run '^$$' -fuzz '^FuzzMatch$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rule/input -run '^$$' -fuzz '^FuzzShape$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/ingest/alertmanager -run '^$$' -fuzz '^FuzzAlertmanager$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/ingest/grafana -run '^$$' -fuzz '^FuzzGrafana$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/ingest/sns -run '^$$' -fuzz '^FuzzSNS$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/ingest/generic -run '^$$' -fuzz '^FuzzGeneric$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/ingest/eventbridge -run '^$$' -fuzz '^FuzzEventBridge$$' -fuzztime $(FUZZTIME)
 
 lint: ## gofmt, go vet, and golangci-lint when installed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
