@@ -154,7 +154,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := hook.auth.verify(r.Header, body); err != nil {
 		outcome = "unauthorized"
 		h.Logger.WarnContext(ctx, "hook request failed authentication", "hook", name, "remote", r.RemoteAddr)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="firstline hook"`)
+		if hook.auth.Basic != nil {
+			// Senders such as SNS only send Basic credentials after a Basic challenge.
+			w.Header().Set("WWW-Authenticate", `Basic realm="firstline hook"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="firstline hook"`)
+		}
 		fail(w, http.StatusUnauthorized, "Unauthorized", "unknown hook or failed authentication", "")
 		return
 	}
@@ -203,9 +208,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				fail(w, http.StatusServiceUnavailable, "ServiceUnavailable", "the commit outcome is unknown; the events may or may not be stored", "")
 				return
 			}
-			if ctx.Err() == nil {
-				h.Logger.ErrorContext(ctx, "commit hook events", "hook", name, "err", err)
+			if ctx.Err() != nil {
+				return // the sender is gone; the outcome is unknown to it anyway
 			}
+			h.Logger.ErrorContext(ctx, "commit hook events", "hook", name, "err", err)
 			fail(w, http.StatusInternalServerError, "InternalFailure", "the events could not be committed; they were not stored", "")
 			return
 		}

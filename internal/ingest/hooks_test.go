@@ -128,6 +128,7 @@ func TestBasicAndHmacAuth(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	require.Equal(t, `Basic realm="firstline hook"`, resp.Header.Get("WWW-Authenticate"))
 
 	secret := "0123456789abcdef-secret"
 	applyHook(t, s, "signed", `{"Type":"generic","Auth":{"Hmac":{"Secret":"`+secret+`","Header":"X-Hub-Signature-256"}}}`)
