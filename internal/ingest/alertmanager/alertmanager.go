@@ -68,10 +68,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/ingest"
+	"github.com/firstline/firstline/internal/ingest/alert"
 )
 
 const (
@@ -154,7 +154,7 @@ type Detail struct {
 
 // Receive turns one webhook notification into one event per alert.
 func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Event, error) {
-	if !isObject(req.Body) {
+	if !alert.IsObject(req.Body) {
 		return nil, notObject(req.Body)
 	}
 	var p payload
@@ -164,7 +164,7 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 
 	var version string
 	switch {
-	case isNull(p.Version):
+	case alert.IsNull(p.Version):
 		return nil, &ingest.FieldError{Path: "version", Msg: `is missing; want "4" (the Alertmanager webhook payload version)`}
 	case json.Unmarshal(p.Version, &version) != nil:
 		return nil, &ingest.FieldError{Path: "version", Msg: `must be the string "4"`}
@@ -188,19 +188,19 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 		{p.ExternalURL, "externalURL", "a string", &g.ExternalURL},
 		{p.TruncatedAlerts, "truncatedAlerts", "a non-negative integer", &g.TruncatedAlerts},
 	} {
-		if err := decode(f.raw, f.path, f.want, f.v); err != nil {
+		if err := alert.Decode(f.raw, f.path, f.want, f.v); err != nil {
 			return nil, err
 		}
 	}
 	if groupStatus != "" {
-		if err := checkStatus("status", groupStatus); err != nil {
+		if err := alert.CheckStatus("status", groupStatus); err != nil {
 			return nil, err
 		}
 	}
 
 	var alerts []json.RawMessage
 	switch {
-	case isNull(p.Alerts):
+	case alert.IsNull(p.Alerts):
 		return nil, &ingest.FieldError{Path: "alerts", Msg: "is missing; want the group's alerts"}
 	case json.Unmarshal(p.Alerts, &alerts) != nil:
 		return nil, &ingest.FieldError{Path: "alerts", Msg: "must be an array of alerts"}
@@ -222,7 +222,7 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 // alertEvent makes the event of one alert; path is the alert's path in the
 // body.
 func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus string, g *group, received time.Time) (*event.Event, error) {
-	if !isObject(raw) {
+	if !alert.IsObject(raw) {
 		return nil, &ingest.FieldError{Path: path, Msg: "must be an object"}
 	}
 	var a rawAlert
@@ -251,7 +251,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 		{a.GeneratorURL, "generatorURL", "a string", &d.GeneratorURL},
 		{a.Fingerprint, "fingerprint", "a string", &d.Fingerprint},
 	} {
-		if err := decode(f.raw, path+"."+f.name, f.want, f.v); err != nil {
+		if err := alert.Decode(f.raw, path+"."+f.name, f.want, f.v); err != nil {
 			return nil, err
 		}
 	}
@@ -260,7 +260,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 	}
 	switch {
 	case d.Status != "":
-		if err := checkStatus(path+".status", d.Status); err != nil {
+		if err := alert.CheckStatus(path+".status", d.Status); err != nil {
 			return nil, err
 		}
 	case groupStatus != "":
@@ -273,7 +273,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 	if d.Status == "resolved" {
 		at = d.EndsAt
 	}
-	detail, err := marshal(d.normalized())
+	detail, err := alert.Marshal(d.normalized())
 	if err != nil {
 		return nil, &ingest.FieldError{Path: path, Msg: "cannot be encoded: " + err.Error()}
 	}
@@ -281,8 +281,8 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 		Source:     Source,
 		DetailType: DetailType,
 		Detail:     detail,
-		Resources:  resources(r.resourceLabels, d.Labels),
-		Time:       eventTime(at, received),
+		Resources:  alert.Resources(r.resourceLabels, d.Labels),
+		Time:       alert.Time(at, received),
 	}, nil
 }
 
@@ -295,94 +295,6 @@ func (d Detail) normalized() Detail {
 		}
 	}
 	return d
-}
-
-// checkStatus rejects a status other than firing and resolved.
-func checkStatus(path, s string) error {
-	if s == "firing" || s == "resolved" {
-		return nil
-	}
-	return &ingest.FieldError{Path: path, Msg: fmt.Sprintf(`is %q; want "firing" or "resolved"`, s)}
-}
-
-// resources returns "<label>/<value>" for each of names the labels carry
-// with a value that can be a resource.
-func resources(names []string, labels map[string]string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, n := range names {
-		v := labels[n]
-		if v == "" {
-			continue
-		}
-		res := n + "/" + v
-		if seen[res] || utf8.RuneCountInString(res) > event.MaxResourceLen || !printable(res) {
-			continue
-		}
-		seen[res] = true
-		out = append(out, res)
-	}
-	return out
-}
-
-// eventTime parses an RFC 3339 alert time; when it is empty, does not
-// parse, is the zero time Alertmanager sends for "not set", or lies outside
-// the years an envelope can hold, the event gets the arrival time.
-func eventTime(s string, received time.Time) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.IsZero() {
-		return received
-	}
-	t = t.UTC()
-	if y := t.Year(); y < 1970 || y > 9999 {
-		return received
-	}
-	return t
-}
-
-// printable reports whether s is valid UTF-8 without control characters,
-// as an event resource must be.
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, c := range s {
-		if c < 0x20 || c >= 0x7f && c <= 0x9f {
-			return false
-		}
-	}
-	return true
-}
-
-// decode decodes raw into v; an absent or null value leaves v as it is.
-func decode(raw json.RawMessage, path, want string, v any) error {
-	if isNull(raw) {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return &ingest.FieldError{Path: path, Msg: "must be " + want}
-	}
-	return nil
-}
-
-// marshal encodes v without escaping <, > and & (URLs stay readable).
-func marshal(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null"
-}
-
-func isObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{'
 }
 
 // notObject explains why a body that is not a JSON object is rejected.

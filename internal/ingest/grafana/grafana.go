@@ -96,6 +96,7 @@ import (
 
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/ingest"
+	"github.com/firstline/firstline/internal/ingest/alert"
 )
 
 const (
@@ -207,7 +208,7 @@ type Detail struct {
 
 // Receive turns one webhook notification into one event per alert.
 func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Event, error) {
-	if !isObject(req.Body) {
+	if !alert.IsObject(req.Body) {
 		return nil, notObject(req.Body)
 	}
 	var p payload
@@ -217,7 +218,7 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 
 	var version string
 	switch {
-	case isNull(p.Version):
+	case alert.IsNull(p.Version):
 		return nil, &ingest.FieldError{Path: "version", Msg: `is missing; want "1" (the Grafana Alerting webhook payload version; legacy dashboard alerts are not supported)`}
 	case json.Unmarshal(p.Version, &version) != nil:
 		return nil, &ingest.FieldError{Path: "version", Msg: `must be the string "1"`}
@@ -245,12 +246,12 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 		{p.State, "state", "a string", &g.State},
 		{p.Message, "message", "a string", &g.Message},
 	} {
-		if err := decode(f.raw, f.path, f.want, f.v); err != nil {
+		if err := alert.Decode(f.raw, f.path, f.want, f.v); err != nil {
 			return nil, err
 		}
 	}
 	if groupStatus != "" {
-		if err := checkStatus("status", groupStatus); err != nil {
+		if err := alert.CheckStatus("status", groupStatus); err != nil {
 			return nil, err
 		}
 	}
@@ -259,7 +260,7 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 
 	var alerts []json.RawMessage
 	switch {
-	case isNull(p.Alerts):
+	case alert.IsNull(p.Alerts):
 		return nil, &ingest.FieldError{Path: "alerts", Msg: "is missing; want the group's alerts"}
 	case json.Unmarshal(p.Alerts, &alerts) != nil:
 		return nil, &ingest.FieldError{Path: "alerts", Msg: "must be an array of alerts"}
@@ -281,7 +282,7 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 // alertEvent makes the event of one alert; path is the alert's path in the
 // body.
 func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus string, g *group, received time.Time) (*event.Event, error) {
-	if !isObject(raw) {
+	if !alert.IsObject(raw) {
 		return nil, &ingest.FieldError{Path: path, Msg: "must be an object"}
 	}
 	var a rawAlert
@@ -322,7 +323,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 		{a.RuleUID, "ruleUID", "a string", &d.RuleUID},
 		{a.OrgID, "orgId", "an integer", &orgID},
 	} {
-		if err := decode(f.raw, path+"."+f.name, f.want, f.v); err != nil {
+		if err := alert.Decode(f.raw, path+"."+f.name, f.want, f.v); err != nil {
 			return nil, err
 		}
 	}
@@ -331,7 +332,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 	}
 	switch {
 	case d.Status != "":
-		if err := checkStatus(path+".status", d.Status); err != nil {
+		if err := alert.CheckStatus(path+".status", d.Status); err != nil {
 			return nil, err
 		}
 	case groupStatus != "":
@@ -348,7 +349,7 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 	if d.Status == "resolved" {
 		at = d.EndsAt
 	}
-	detail, err := marshal(d.normalized())
+	detail, err := alert.Marshal(d.normalized())
 	if err != nil {
 		return nil, &ingest.FieldError{Path: path, Msg: "cannot be encoded: " + err.Error()}
 	}
@@ -356,8 +357,8 @@ func (r *receiver) alertEvent(path string, raw json.RawMessage, groupStatus stri
 		Source:     Source,
 		DetailType: DetailType,
 		Detail:     detail,
-		Resources:  resources(r.resourceLabels, d.Labels),
-		Time:       eventTime(at, received),
+		Resources:  alert.Resources(r.resourceLabels, d.Labels),
+		Time:       alert.Time(at, received),
 	}, nil
 }
 
@@ -387,94 +388,6 @@ func cut(s string) string {
 		n--
 	}
 	return s[:n] + mark
-}
-
-// checkStatus rejects a status other than firing and resolved.
-func checkStatus(path, s string) error {
-	if s == "firing" || s == "resolved" {
-		return nil
-	}
-	return &ingest.FieldError{Path: path, Msg: fmt.Sprintf(`is %q; want "firing" or "resolved"`, s)}
-}
-
-// resources returns "<label>/<value>" for each of names the labels carry
-// with a value that can be a resource.
-func resources(names []string, labels map[string]string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, n := range names {
-		v := labels[n]
-		if v == "" {
-			continue
-		}
-		res := n + "/" + v
-		if seen[res] || utf8.RuneCountInString(res) > event.MaxResourceLen || !printable(res) {
-			continue
-		}
-		seen[res] = true
-		out = append(out, res)
-	}
-	return out
-}
-
-// eventTime parses an RFC 3339 alert time; when it is empty, does not
-// parse, is the zero time Grafana sends for "not set", or lies outside the
-// years an envelope can hold, the event gets the arrival time.
-func eventTime(s string, received time.Time) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || t.IsZero() {
-		return received
-	}
-	t = t.UTC()
-	if y := t.Year(); y < 1970 || y > 9999 {
-		return received
-	}
-	return t
-}
-
-// printable reports whether s is valid UTF-8 without control characters,
-// as an event resource must be.
-func printable(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, c := range s {
-		if c < 0x20 || c >= 0x7f && c <= 0x9f {
-			return false
-		}
-	}
-	return true
-}
-
-// decode decodes raw into v; an absent or null value leaves v as it is.
-func decode(raw json.RawMessage, path, want string, v any) error {
-	if isNull(raw) {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return &ingest.FieldError{Path: path, Msg: "must be " + want}
-	}
-	return nil
-}
-
-// marshal encodes v without escaping <, > and & (URLs stay readable).
-func marshal(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func isNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || string(raw) == "null"
-}
-
-func isObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{'
 }
 
 // notObject explains why a body that is not a JSON object is rejected.
