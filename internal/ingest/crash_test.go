@@ -30,6 +30,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/firstline/firstline/internal/api"
+	"github.com/firstline/firstline/internal/server/servertest"
 	"github.com/firstline/firstline/internal/store"
 	"github.com/firstline/firstline/internal/store/storetest"
 )
@@ -186,7 +187,7 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 
 	// The child's output, shown if the test fails. Registered first so it
 	// runs after the cleanups that kill the children.
-	logs := &amLogs{}
+	logs := &servertest.Logs{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("firstline output:\n%s", logs.String())
@@ -209,16 +210,16 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	begin := time.Now()
-	srv := startAMChild(t, bin, work, args, logs, client, "start 1")
+	srv := servertest.StartChild(t, bin, work, args, logs, client, "start 1")
 	tokenBytes, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
 	require.NoError(t, err)
 	token := strings.TrimSpace(string(tokenBytes))
 
-	putAMResource(t, client, srv.url, token, "Hook/"+amHook, map[string]any{
+	putAMResource(t, client, srv.URL, token, "Hook/"+amHook, map[string]any{
 		"Type": "alertmanager",
 		"Auth": map[string]any{"Bearer": amToken},
 	})
-	putAMResource(t, client, srv.url, token, "Rule/"+amRule, map[string]any{
+	putAMResource(t, client, srv.URL, token, "Rule/"+amRule, map[string]any{
 		"Description":  "crash test: every alertmanager event to the test target",
 		"State":        "ENABLED",
 		"EventPattern": map[string]any{"source": []string{amSource}},
@@ -229,8 +230,8 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 		}},
 	})
 
-	g := newAMGate()
-	g.up(srv.url)
+	g := servertest.NewGate()
+	g.Up(srv.URL)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -248,7 +249,7 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 				if n > amPosts {
 					return
 				}
-				base, gen, ok := g.wait(ctx)
+				base, gen, ok := g.Wait(ctx)
 				if !ok {
 					return
 				}
@@ -277,17 +278,17 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 		require.FailNow(t, "timed out waiting for the kill point", "completed %d of %d posts", completed.Load(), amPosts)
 	}
 	atKill := inFlight.Load()
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGKILL))
-	g.down() // senders that find the server gone wait for the restart
-	st := srv.wait(t, 30*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGKILL))
+	g.Down() // senders that find the server gone wait for the restart
+	st := srv.Wait(t, 30*time.Second)
 	ws, ok := st.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
 	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child did not die of SIGKILL: %v", st)
 	deliveredAtKill, _ := tg.counts()
 	t.Logf("SIGKILL after %d completed posts (%d in flight); the target had %d deliveries", killAt, atKill, deliveredAtKill)
 
-	srv = startAMChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
-	g.up(srv.url)
+	srv = servertest.StartChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
+	g.Up(srv.URL)
 
 	select {
 	case <-sendersDone:
@@ -313,10 +314,10 @@ func crashDuringAlertmanagerPosts(t *testing.T, bin string, fixture []byte, d st
 	}
 
 	// Read back through the API, then stop the server and read the database.
-	viaAPI := listAMEvents(t, client, srv.url, token)
+	viaAPI := listAMEvents(t, client, srv.URL, token)
 	tr.CloseIdleConnections()
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	st = srv.wait(t, 60*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
+	st = srv.Wait(t, 60*time.Second)
 	require.True(t, st.Success(), "SIGTERM must stop the server with exit status 0: %v", st)
 	viaDB := scanAMEvents(t, dsn)
 	require.Equal(t, sortedAMEvents(viaDB), sortedAMEvents(viaAPI), "the API lists exactly what the database holds")
@@ -817,168 +818,4 @@ func firstAMKeys(m map[string]string, limit int) []string {
 		keys = keys[:limit]
 	}
 	return keys
-}
-
-// amGate tells the senders where the server is and holds them while it is
-// down.
-type amGate struct {
-	mu    sync.Mutex
-	url   string
-	gen   int
-	ready chan struct{} // closed while the server is up
-}
-
-func newAMGate() *amGate { return &amGate{ready: make(chan struct{})} }
-
-func (g *amGate) up(base string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = base
-	g.gen++
-	close(g.ready)
-}
-
-func (g *amGate) down() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = ""
-	g.ready = make(chan struct{})
-}
-
-// wait returns the URL of the running server, waiting while it is down; ok
-// is false if ctx ended.
-func (g *amGate) wait(ctx context.Context) (base string, gen int, ok bool) {
-	for {
-		g.mu.Lock()
-		ready := g.ready
-		base, gen = g.url, g.gen
-		g.mu.Unlock()
-		if base != "" {
-			return base, gen, true
-		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return "", 0, false
-		}
-	}
-}
-
-// amChild is a running `firstline serve` process.
-type amChild struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{} // closed when the process has exited and was reaped
-}
-
-// wait waits up to timeout for the process to exit and returns its state.
-func (c *amChild) wait(t *testing.T, timeout time.Duration) *os.ProcessState {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.cmd.ProcessState
-	case <-time.After(timeout):
-		require.FailNow(t, "firstline did not exit", "within %s", timeout)
-		return nil
-	}
-}
-
-// startAMChild starts firstline with args, waits for its banner and for
-// /readyz to answer 200, and kills it at cleanup if it still runs.
-func startAMChild(t *testing.T, bin, dir string, args []string, logs *amLogs, client *http.Client, label string) *amChild {
-	t.Helper()
-	_, _ = fmt.Fprintf(logs, "----- %s: firstline %s\n", label, strings.Join(args, " "))
-	banner := &amBanner{logs: logs, url: make(chan string, 1)}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout = banner
-	cmd.Stderr = logs
-	require.NoError(t, cmd.Start())
-	c := &amChild{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-c.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-c.done
-		}
-	})
-
-	select {
-	case c.url = <-banner.url:
-	case <-c.done:
-		require.FailNow(t, "firstline exited before listening", "%s: %v", label, cmd.ProcessState)
-	case <-time.After(60 * time.Second):
-		require.FailNow(t, "firstline did not print its URL", label)
-	}
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := client.Get(c.url + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
-		}
-		require.True(t, time.Now().Before(deadline), "%s: %s/readyz not ready in 30s (last: %v)", label, c.url, err)
-		select {
-		case <-c.done:
-			require.FailNow(t, "firstline exited before ready", "%s: %v", label, cmd.ProcessState)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// amBanner receives the child's stdout: it copies it to the logs and sends
-// the URL of the "firstline is listening on URL" line.
-type amBanner struct {
-	logs *amLogs
-	url  chan string
-
-	mu   sync.Mutex
-	line []byte
-	sent bool
-}
-
-func (w *amBanner) Write(p []byte) (int, error) {
-	_, _ = w.logs.Write(p)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.line = append(w.line, p...)
-	for {
-		i := bytes.IndexByte(w.line, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.line[:i])
-		w.line = w.line[i+1:]
-		if u, ok := strings.CutPrefix(line, "firstline is listening on "); ok && !w.sent {
-			w.sent = true
-			w.url <- strings.TrimSpace(u)
-		}
-	}
-}
-
-// amLogs collects the output of both child processes.
-type amLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *amLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *amLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -29,6 +28,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/server/servertest"
 	"github.com/firstline/firstline/internal/store"
 	"github.com/firstline/firstline/internal/store/storetest"
 )
@@ -88,24 +88,10 @@ func TestKillDuringDelivery(t *testing.T) {
 	// leak check must only see this test's goroutines.
 	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
 
-	bin := buildKillBinary(t)
+	bin := servertest.BuildBinary(t)
 	storetest.Run(t, func(t *testing.T, d store.Dialect) {
 		killDuringDelivery(t, bin, d)
 	})
-}
-
-// buildKillBinary builds cmd/firstline into a temporary directory.
-func buildKillBinary(t *testing.T) string {
-	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	require.NoError(t, err)
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	bin := filepath.Join(t.TempDir(), "firstline")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/firstline")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/firstline:\n%s", out)
-	return bin
 }
 
 // killOutcome is what a client knows about one entry it sent.
@@ -168,7 +154,7 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 
 	// The child's output, shown if the test fails. Registered first so it
 	// runs after the cleanups that kill the children.
-	logs := &killLogs{}
+	logs := &servertest.Logs{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("firstline output:\n%s", logs.String())
@@ -191,15 +177,15 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	begin := time.Now()
-	srv := startKillChild(t, bin, work, args, logs, client, "start 1")
+	srv := servertest.StartChild(t, bin, work, args, logs, client, "start 1")
 	tokenBytes, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
 	require.NoError(t, err)
 	token := strings.TrimSpace(string(tokenBytes))
 
-	applyKillRule(t, client, srv.url, token, tg.URL+"/deliver")
+	applyKillRule(t, client, srv.URL, token, tg.URL+"/deliver")
 
-	g := newKillGate()
-	g.up(srv.url)
+	g := servertest.NewGate()
+	g.Up(srv.URL)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -217,7 +203,7 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 				if i > int64(len(calls)) {
 					return
 				}
-				base, gen, ok := g.wait(ctx)
+				base, gen, ok := g.Wait(ctx)
 				if !ok {
 					return
 				}
@@ -247,9 +233,9 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 	}
 	atKill := inFlight.Load()
 	killTime := time.Now()
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGKILL))
-	g.down() // clients that find the server gone wait for the restart
-	st := srv.wait(t, 30*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGKILL))
+	g.Down() // clients that find the server gone wait for the restart
+	st := srv.Wait(t, 30*time.Second)
 	ws, ok := st.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
 	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child did not die of SIGKILL: %v", st)
@@ -257,8 +243,8 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 	t.Logf("SIGKILL at %s after %d of %d completed calls (%d in flight); the target had %d deliveries",
 		killTime.UTC().Format("15:04:05.000000"), killAt, len(calls), atKill, deliveredAtKill)
 
-	srv = startKillChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
-	g.up(srv.url)
+	srv = servertest.StartChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
+	g.Up(srv.URL)
 
 	select {
 	case <-clientsDone:
@@ -283,8 +269,8 @@ func killDuringDelivery(t *testing.T, bin string, d store.Dialect) {
 			len(missing), len(want), killDeliveryTimeout, firstKeys(missing, 10))
 	}
 
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	st = srv.wait(t, 60*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
+	st = srv.Wait(t, 60*time.Second)
 	require.True(t, st.Success(), "SIGTERM must stop the server with exit status 0: %v", st)
 
 	t.Logf("load with kill and restart took %s; waiting for deliveries %s; total with SIGTERM %s",
@@ -786,168 +772,4 @@ func firstKeys(m map[string]int, limit int) []string {
 		keys = keys[:limit]
 	}
 	return keys
-}
-
-// killGate tells the clients where the server is and holds them while it
-// is down.
-type killGate struct {
-	mu    sync.Mutex
-	url   string
-	gen   int
-	ready chan struct{} // closed while the server is up
-}
-
-func newKillGate() *killGate { return &killGate{ready: make(chan struct{})} }
-
-func (g *killGate) up(base string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = base
-	g.gen++
-	close(g.ready)
-}
-
-func (g *killGate) down() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = ""
-	g.ready = make(chan struct{})
-}
-
-// wait returns the URL of the running server, waiting while it is down; ok
-// is false if ctx ended.
-func (g *killGate) wait(ctx context.Context) (base string, gen int, ok bool) {
-	for {
-		g.mu.Lock()
-		ready := g.ready
-		base, gen = g.url, g.gen
-		g.mu.Unlock()
-		if base != "" {
-			return base, gen, true
-		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return "", 0, false
-		}
-	}
-}
-
-// killChild is a running `firstline serve` process.
-type killChild struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{} // closed when the process has exited and was reaped
-}
-
-// wait waits up to timeout for the process to exit and returns its state.
-func (c *killChild) wait(t *testing.T, timeout time.Duration) *os.ProcessState {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.cmd.ProcessState
-	case <-time.After(timeout):
-		require.FailNow(t, "firstline did not exit", "within %s", timeout)
-		return nil
-	}
-}
-
-// startKillChild starts firstline with args, waits for its banner and for
-// /readyz to answer 200, and kills it at cleanup if it still runs.
-func startKillChild(t *testing.T, bin, dir string, args []string, logs *killLogs, client *http.Client, label string) *killChild {
-	t.Helper()
-	_, _ = fmt.Fprintf(logs, "----- %s: firstline %s\n", label, strings.Join(args, " "))
-	banner := &killBanner{logs: logs, url: make(chan string, 1)}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout = banner
-	cmd.Stderr = logs
-	require.NoError(t, cmd.Start())
-	c := &killChild{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-c.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-c.done
-		}
-	})
-
-	select {
-	case c.url = <-banner.url:
-	case <-c.done:
-		require.FailNow(t, "firstline exited before listening", "%s: %v", label, cmd.ProcessState)
-	case <-time.After(60 * time.Second):
-		require.FailNow(t, "firstline did not print its URL", label)
-	}
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := client.Get(c.url + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
-		}
-		require.True(t, time.Now().Before(deadline), "%s: %s/readyz not ready in 30s (last: %v)", label, c.url, err)
-		select {
-		case <-c.done:
-			require.FailNow(t, "firstline exited before ready", "%s: %v", label, cmd.ProcessState)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// killBanner receives the child's stdout: it copies it to the logs and
-// sends the URL of the "firstline is listening on URL" line.
-type killBanner struct {
-	logs *killLogs
-	url  chan string
-
-	mu   sync.Mutex
-	line []byte
-	sent bool
-}
-
-func (w *killBanner) Write(p []byte) (int, error) {
-	_, _ = w.logs.Write(p)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.line = append(w.line, p...)
-	for {
-		i := bytes.IndexByte(w.line, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.line[:i])
-		w.line = w.line[i+1:]
-		if u, ok := strings.CutPrefix(line, "firstline is listening on "); ok && !w.sent {
-			w.sent = true
-			w.url <- strings.TrimSpace(u)
-		}
-	}
-}
-
-// killLogs collects the output of both child processes.
-type killLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *killLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *killLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }

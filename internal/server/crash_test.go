@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -29,6 +28,7 @@ import (
 
 	"github.com/firstline/firstline/internal/api"
 	"github.com/firstline/firstline/internal/event"
+	"github.com/firstline/firstline/internal/server/servertest"
 	"github.com/firstline/firstline/internal/store"
 	"github.com/firstline/firstline/internal/store/storetest"
 )
@@ -75,24 +75,10 @@ func TestCrashDuringPutEvents(t *testing.T) {
 	// and the leak check below must only see this test's goroutines.
 	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) })
 
-	bin := buildFirstline(t)
+	bin := servertest.BuildBinary(t)
 	storetest.Run(t, func(t *testing.T, d store.Dialect) {
 		crashDuringPutEvents(t, bin, d)
 	})
-}
-
-// buildFirstline builds cmd/firstline into a temporary directory.
-func buildFirstline(t *testing.T) string {
-	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	require.NoError(t, err)
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	bin := filepath.Join(t.TempDir(), "firstline")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/firstline")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/firstline:\n%s", out)
-	return bin
 }
 
 // entryOutcome is what a client knows about one entry it sent.
@@ -145,7 +131,7 @@ func crashDuringPutEvents(t *testing.T, bin string, d store.Dialect) {
 
 	// The child's output, shown if the test fails. Registered first so it
 	// runs after the cleanups that kill the children.
-	logs := &crashLogs{}
+	logs := &servertest.Logs{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("firstline output:\n%s", logs.String())
@@ -166,13 +152,13 @@ func crashDuringPutEvents(t *testing.T, bin string, d store.Dialect) {
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 
 	begin := time.Now()
-	srv := startCrashChild(t, bin, work, args, logs, client, "start 1")
+	srv := servertest.StartChild(t, bin, work, args, logs, client, "start 1")
 	tokenBytes, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
 	require.NoError(t, err)
 	token := strings.TrimSpace(string(tokenBytes))
 
-	g := newServerGate()
-	g.up(srv.url)
+	g := servertest.NewGate()
+	g.Up(srv.URL)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -190,7 +176,7 @@ func crashDuringPutEvents(t *testing.T, bin string, d store.Dialect) {
 				if n > crashCalls {
 					return
 				}
-				base, gen, ok := g.wait(ctx)
+				base, gen, ok := g.Wait(ctx)
 				if !ok {
 					return
 				}
@@ -219,16 +205,16 @@ func crashDuringPutEvents(t *testing.T, bin string, d store.Dialect) {
 		require.FailNow(t, "timed out waiting for the kill point", "completed %d of %d calls", completed.Load(), crashCalls)
 	}
 	atKill := inFlight.Load()
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGKILL))
-	g.down() // clients that find the server gone wait for the restart
-	st := srv.wait(t, 30*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGKILL))
+	g.Down() // clients that find the server gone wait for the restart
+	st := srv.Wait(t, 30*time.Second)
 	ws, ok := st.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
 	require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child did not die of SIGKILL: %v", st)
 	t.Logf("SIGKILL after %d completed calls (%d in flight)", killAt, atKill)
 
-	srv = startCrashChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
-	g.up(srv.url)
+	srv = servertest.StartChild(t, bin, work, args, logs, client, "start 2 (after SIGKILL)")
+	g.Up(srv.URL)
 
 	select {
 	case <-clientsDone:
@@ -239,10 +225,10 @@ func crashDuringPutEvents(t *testing.T, bin string, d store.Dialect) {
 	tr.CloseIdleConnections()
 
 	// Read back through the API, then stop the server and read the database.
-	viaAPI := listCrashEvents(t, client, srv.url, token)
+	viaAPI := listCrashEvents(t, client, srv.URL, token)
 	tr.CloseIdleConnections()
-	require.NoError(t, srv.cmd.Process.Signal(syscall.SIGTERM))
-	st = srv.wait(t, 60*time.Second)
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
+	st = srv.Wait(t, 60*time.Second)
 	require.True(t, st.Success(), "SIGTERM must stop the server with exit status 0: %v", st)
 	viaDB := scanCrashEvents(t, dsn)
 	require.Equal(t, sortedEvents(viaDB), sortedEvents(viaAPI), "the API lists exactly what the database holds")
@@ -524,168 +510,4 @@ func verifyCrash(t *testing.T, calls []crashCall, stored []storedEvent) {
 	require.Positive(t, ackedGen[1], "no call was acknowledged before the kill")
 	require.Positive(t, ackedGen[2], "no call was acknowledged after the restart")
 	require.Zero(t, protocol, "responses that break the PutEvents contract")
-}
-
-// serverGate tells the clients where the server is and holds them while it
-// is down.
-type serverGate struct {
-	mu    sync.Mutex
-	url   string
-	gen   int
-	ready chan struct{} // closed while the server is up
-}
-
-func newServerGate() *serverGate { return &serverGate{ready: make(chan struct{})} }
-
-func (g *serverGate) up(base string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = base
-	g.gen++
-	close(g.ready)
-}
-
-func (g *serverGate) down() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.url = ""
-	g.ready = make(chan struct{})
-}
-
-// wait returns the URL of the running server, waiting while it is down; ok
-// is false if ctx ended.
-func (g *serverGate) wait(ctx context.Context) (base string, gen int, ok bool) {
-	for {
-		g.mu.Lock()
-		ready := g.ready
-		base, gen = g.url, g.gen
-		g.mu.Unlock()
-		if base != "" {
-			return base, gen, true
-		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return "", 0, false
-		}
-	}
-}
-
-// crashChild is a running `firstline serve` process.
-type crashChild struct {
-	cmd  *exec.Cmd
-	url  string
-	done chan struct{} // closed when the process has exited and was reaped
-}
-
-// wait waits up to timeout for the process to exit and returns its state.
-func (c *crashChild) wait(t *testing.T, timeout time.Duration) *os.ProcessState {
-	t.Helper()
-	select {
-	case <-c.done:
-		return c.cmd.ProcessState
-	case <-time.After(timeout):
-		require.FailNow(t, "firstline did not exit", "within %s", timeout)
-		return nil
-	}
-}
-
-// startCrashChild starts firstline with args, waits for its banner and for
-// /readyz to answer 200, and kills it at cleanup if it still runs.
-func startCrashChild(t *testing.T, bin, dir string, args []string, logs *crashLogs, client *http.Client, label string) *crashChild {
-	t.Helper()
-	_, _ = fmt.Fprintf(logs, "----- %s: firstline %s\n", label, strings.Join(args, " "))
-	banner := &bannerWatcher{logs: logs, url: make(chan string, 1)}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Stdout = banner
-	cmd.Stderr = logs
-	require.NoError(t, cmd.Start())
-	c := &crashChild{cmd: cmd, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-c.done:
-		default:
-			_ = cmd.Process.Kill()
-			<-c.done
-		}
-	})
-
-	select {
-	case c.url = <-banner.url:
-	case <-c.done:
-		require.FailNow(t, "firstline exited before listening", "%s: %v", label, cmd.ProcessState)
-	case <-time.After(60 * time.Second):
-		require.FailNow(t, "firstline did not print its URL", label)
-	}
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := client.Get(c.url + "/readyz")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
-		}
-		require.True(t, time.Now().Before(deadline), "%s: %s/readyz not ready in 30s (last: %v)", label, c.url, err)
-		select {
-		case <-c.done:
-			require.FailNow(t, "firstline exited before ready", "%s: %v", label, cmd.ProcessState)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// bannerWatcher receives the child's stdout: it copies it to the logs and
-// sends the URL of the "firstline is listening on URL" line.
-type bannerWatcher struct {
-	logs *crashLogs
-	url  chan string
-
-	mu   sync.Mutex
-	line []byte
-	sent bool
-}
-
-func (w *bannerWatcher) Write(p []byte) (int, error) {
-	_, _ = w.logs.Write(p)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.line = append(w.line, p...)
-	for {
-		i := bytes.IndexByte(w.line, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.line[:i])
-		w.line = w.line[i+1:]
-		if u, ok := strings.CutPrefix(line, "firstline is listening on "); ok && !w.sent {
-			w.sent = true
-			w.url <- strings.TrimSpace(u)
-		}
-	}
-}
-
-// crashLogs collects the output of both child processes.
-type crashLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *crashLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *crashLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
