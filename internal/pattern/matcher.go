@@ -1,13 +1,12 @@
 package pattern
 
 import (
-	"fmt"
 	"sort"
 	"sync"
 )
 
-// Matcher matches events against many named patterns at once. Add and
-// Remove may run concurrently with Match.
+// Matcher matches events against many named patterns at once. Add may
+// run concurrently with Match; adding a name again replaces its pattern.
 type Matcher struct {
 	mu      sync.RWMutex
 	entries map[string]*entry
@@ -88,15 +87,6 @@ func (m *Matcher) Add(name string, p *Pattern) {
 	if len(e.prefixes) > 0 {
 		pi.relength()
 	}
-}
-
-// Remove removes the pattern named name, if any.
-func (m *Matcher) Remove(name string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.remove(name)
-	// The key trie keeps the removed pattern's fields: harmless (they are
-	// parsed and unused) and rebuilt by the next NewMatcher.
 }
 
 func (m *Matcher) remove(name string) {
@@ -275,11 +265,4 @@ func pathKey(p []string) string {
 		k += s
 	}
 	return k
-}
-
-// String describes the matcher (for logs).
-func (m *Matcher) String() string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return fmt.Sprintf("pattern.Matcher{%d patterns, %d indexed paths, %d unindexed}", len(m.entries), len(m.index), len(m.unindexed))
 }
