@@ -101,3 +101,32 @@ func IsObject(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
 }
+
+// Split returns the alerts of a group payload's "alerts" field, rejecting a
+// missing, non-array or empty one with the field named.
+func Split(raw json.RawMessage) ([]json.RawMessage, error) {
+	var alerts []json.RawMessage
+	switch {
+	case IsNull(raw):
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "is missing; want the group's alerts"}
+	case json.Unmarshal(raw, &alerts) != nil:
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "must be an array of alerts"}
+	case len(alerts) == 0:
+		return nil, &ingest.FieldError{Path: "alerts", Msg: "is empty; want at least one alert"}
+	}
+	return alerts, nil
+}
+
+// Events makes one event per alert with build, which gets the alert's path
+// in the body (alerts[i]) and its raw JSON; the first error stops.
+func Events(alerts []json.RawMessage, build func(path string, raw json.RawMessage) (*event.Event, error)) ([]*event.Event, error) {
+	events := make([]*event.Event, 0, len(alerts))
+	for i, raw := range alerts {
+		ev, err := build(fmt.Sprintf("alerts[%d]", i), raw)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
+	}
+	return events, nil
+}

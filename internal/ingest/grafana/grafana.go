@@ -258,25 +258,13 @@ func (r *receiver) Receive(_ context.Context, req *ingest.Request) ([]*event.Eve
 	g.Title = cut(g.Title)
 	g.Message = cut(g.Message)
 
-	var alerts []json.RawMessage
-	switch {
-	case alert.IsNull(p.Alerts):
-		return nil, &ingest.FieldError{Path: "alerts", Msg: "is missing; want the group's alerts"}
-	case json.Unmarshal(p.Alerts, &alerts) != nil:
-		return nil, &ingest.FieldError{Path: "alerts", Msg: "must be an array of alerts"}
-	case len(alerts) == 0:
-		return nil, &ingest.FieldError{Path: "alerts", Msg: "is empty; want at least one alert"}
+	alerts, err := alert.Split(p.Alerts)
+	if err != nil {
+		return nil, err
 	}
-
-	events := make([]*event.Event, 0, len(alerts))
-	for i, raw := range alerts {
-		ev, err := r.alertEvent(fmt.Sprintf("alerts[%d]", i), raw, groupStatus, &g, req.Received)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
-	}
-	return events, nil
+	return alert.Events(alerts, func(path string, raw json.RawMessage) (*event.Event, error) {
+		return r.alertEvent(path, raw, groupStatus, &g, req.Received)
+	})
 }
 
 // alertEvent makes the event of one alert; path is the alert's path in the
