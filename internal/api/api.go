@@ -24,6 +24,9 @@ type Config struct {
 	Resources *resource.Store
 	// Rules routes ingested events to rule targets (nil: no routing).
 	Rules *rule.Engine
+	// OnResourceChange, if set, is called after a resource changed through
+	// this API (the hook handler drops its cache).
+	OnResourceChange func()
 	// ConfirmSNS fetches an approved SNS SubscribeURL (default
 	// sns.ConfirmURL; tests replace it).
 	ConfirmSNS func(ctx context.Context, subscribeURL string) error

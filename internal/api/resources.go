@@ -57,7 +57,11 @@ func (a *API) applyResource(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// reloadRules tells the components that cache resources about a change.
 func (a *API) reloadRules(r *http.Request) {
+	if a.OnResourceChange != nil {
+		a.OnResourceChange()
+	}
 	if a.Rules == nil {
 		return
 	}

@@ -35,9 +35,22 @@ type Handler struct {
 	Metrics   *Metrics
 	Now       func() time.Time
 
-	mu    sync.Mutex
-	gen   int64
-	hooks map[string]*compiledHook
+	mu      sync.Mutex
+	gen     int64
+	checked time.Time // when gen was last read from the database
+	hooks   map[string]*compiledHook
+}
+
+// recheck is how often the handler looks for hook changes made through
+// other replicas; changes through this one call Invalidate.
+const recheck = time.Second
+
+// Invalidate makes the next request reload the hooks (call it after a
+// change to any resource on this replica).
+func (h *Handler) Invalidate() {
+	h.mu.Lock()
+	h.hooks = nil
+	h.mu.Unlock()
 }
 
 type compiledHook struct {
@@ -46,15 +59,20 @@ type compiledHook struct {
 	recv Receiver
 }
 
-// load returns the hook named name, reloading all hooks when resources
-// changed.
+// load returns the hook named name, reloading all hooks when they were
+// invalidated or the resource generation changed (read at most once per
+// recheck, not on every request).
 func (h *Handler) load(ctx context.Context, name string) (*compiledHook, error) {
-	gen, err := h.Resources.Generation(ctx)
-	if err != nil {
-		return nil, err
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	gen := h.gen
+	if h.hooks == nil || time.Since(h.checked) > recheck {
+		var err error
+		if gen, err = h.Resources.Generation(ctx); err != nil {
+			return nil, err
+		}
+		h.checked = time.Now()
+	}
 	if h.hooks == nil || gen != h.gen {
 		list, err := h.Resources.List(ctx, KindName)
 		if err != nil {

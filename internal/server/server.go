@@ -196,11 +196,13 @@ func (s *Server) Start(ctx context.Context) error {
 	})
 	mux := http.NewServeMux()
 	a.Register(mux)
-	mux.Handle("POST /hooks/{name}", &ingest.Handler{
+	hooks := &ingest.Handler{
 		Resources: resources, Types: hookTypes, Ingest: a.Ingest,
 		Defaults: event.Defaults{Account: cfg.Account, Region: cfg.Region},
 		Logger:   s.logger.With("component", "ingest"), Metrics: ingest.NewMetrics(reg),
-	})
+	}
+	a.OnResourceChange = hooks.Invalidate
+	mux.Handle("POST /hooks/{name}", hooks)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
