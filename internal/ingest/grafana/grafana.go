@@ -113,7 +113,7 @@ const (
 // New builds the receiver of a grafana hook from its spec (see Config). It
 // is an ingest.Factory.
 func New(hook string, spec json.RawMessage) (ingest.Receiver, error) {
-	c, err := decodeConfig(spec)
+	c, err := alert.DecodeConfig(spec)
 	if err != nil {
 		return nil, err
 	}
