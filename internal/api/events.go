@@ -55,27 +55,8 @@ func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
 	pending.Resource = "events"
 	pending.Detail = map[string]string{"entries": strconv.Itoa(len(batch.Events)), "failed": strconv.Itoa(resp.FailedEntryCount)}
 	if len(valid) > 0 {
-		// Encode here, in parallel with other requests; the shared
-		// transaction only queues the rows.
-		enc, err := event.Encode(valid, now)
-		if err != nil {
-			return err
-		}
-		// Match the events against the rules here too; the deliveries are
-		// enqueued in the events' transaction.
-		var route func(ctx context.Context, tx store.Tx) error
-		if a.Rules != nil {
-			if route, err = a.Rules.Route(enc); err != nil {
-				return err
-			}
-		}
-		err = a.Committer.Submit(r.Context(), func(ctx context.Context, tx store.Tx) error {
-			a.Events.Append(tx, enc)
+		err := a.commitEvents(r.Context(), valid, now, func(tx store.Tx) {
 			pending.WriteIn(tx, audit.Success, http.StatusOK)
-			if route != nil {
-				return route(ctx, tx)
-			}
-			return nil
 		})
 		if err != nil {
 			if ctxErr := r.Context().Err(); ctxErr != nil {
@@ -93,11 +74,6 @@ func (a *API) putEvents(w http.ResponseWriter, r *http.Request) error {
 			pending.Detail["failed"] = strconv.Itoa(resp.FailedEntryCount)
 		} else {
 			pending.Committed()
-			if a.Metrics != nil {
-				for _, e := range valid {
-					a.Metrics.ingested(e.Source)
-				}
-			}
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)
@@ -165,7 +141,13 @@ func (a *API) getEvent(w http.ResponseWriter, r *http.Request) error {
 // with their rule deliveries, through the same group commit; it returns
 // once they are durable. The events must be complete (event.Finish).
 func (a *API) Ingest(ctx context.Context, evs []*event.Event) error {
-	now := a.Now()
+	return a.commitEvents(ctx, evs, a.Now(), nil)
+}
+
+// commitEvents encodes evs and matches them against the rules here, in
+// parallel with other requests, then commits them with their deliveries
+// (and whatever inTx adds) in a shared group-commit transaction.
+func (a *API) commitEvents(ctx context.Context, evs []*event.Event, now time.Time, inTx func(tx store.Tx)) error {
 	enc, err := event.Encode(evs, now)
 	if err != nil {
 		return err
@@ -178,6 +160,9 @@ func (a *API) Ingest(ctx context.Context, evs []*event.Event) error {
 	}
 	err = a.Committer.Submit(ctx, func(ctx context.Context, tx store.Tx) error {
 		a.Events.Append(tx, enc)
+		if inTx != nil {
+			inTx(tx)
+		}
 		if route != nil {
 			return route(ctx, tx)
 		}
