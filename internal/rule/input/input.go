@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/firstline/firstline/internal/jpath"
 )
 
 // Limits from the EventBridge API Reference (Target, InputTransformer).
@@ -244,7 +246,7 @@ func withoutDetail(raw []byte) ([]byte, error) {
 			b.WriteByte(',')
 		}
 		first = false
-		b.Write(appendJSONString(nil, key))
+		b.Write(jpath.AppendString(nil, key))
 		b.WriteByte(':')
 		b.Write(val)
 	}

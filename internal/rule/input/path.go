@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/theory/jsonpath"
+
+	"github.com/firstline/firstline/internal/jpath"
 	"github.com/theory/jsonpath/spec"
 )
 
@@ -31,7 +33,7 @@ func parsePath(src string) (*path, error) {
 	if !strings.HasPrefix(src, "$") {
 		return nil, fmt.Errorf("path %q must start with $", src)
 	}
-	rfc, err := toRFC9535(src)
+	rfc, err := jpath.Rewrite(src)
 	if err != nil {
 		return nil, fmt.Errorf("invalid path %q: %w", src, err)
 	}
@@ -41,80 +43,6 @@ func parsePath(src string) (*path, error) {
 		return nil, fmt.Errorf("invalid path %q: %s", src, msg)
 	}
 	return &path{src: src, q: q, singular: q.Query().Singular() != nil}, nil
-}
-
-// toRFC9535 rewrites the dot names of src, which starts with "$", as
-// bracket names, and keeps bracket segments as they are.
-func toRFC9535(src string) (string, error) {
-	var b strings.Builder
-	b.WriteByte('$')
-	for i := 1; i < len(src); {
-		switch src[i] {
-		case '.':
-			i++
-			if i < len(src) && src[i] == '.' {
-				b.WriteString("..")
-				i++
-				if i < len(src) && src[i] == '[' {
-					continue
-				}
-			}
-			j := i
-			for j < len(src) && src[j] != '.' && src[j] != '[' && src[j] != ']' {
-				j++
-			}
-			name := src[i:j]
-			switch name {
-			case "":
-				return "", fmt.Errorf("empty name at position %d", i)
-			case "*":
-				b.WriteString("[*]")
-			default:
-				b.WriteByte('[')
-				b.Write(appendJSONString(nil, name))
-				b.WriteByte(']')
-			}
-			i = j
-		case '[':
-			j, err := bracketEnd(src, i)
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(src[i:j])
-			i = j
-		default:
-			return "", fmt.Errorf("unexpected %q at position %d", src[i], i)
-		}
-	}
-	return b.String(), nil
-}
-
-// bracketEnd returns the index just past the "]" closing the "[" at
-// src[i], skipping quoted strings and nested brackets.
-func bracketEnd(src string, i int) (int, error) {
-	depth := 0
-	var quote byte
-	for j := i; j < len(src); j++ {
-		c := src[j]
-		switch {
-		case quote != 0:
-			if c == '\\' {
-				j++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '[':
-			depth++
-		case c == ']':
-			depth--
-			if depth == 0 {
-				return j + 1, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("unclosed [ at position %d", i)
 }
 
 // document is an event ready for path evaluation.
@@ -303,7 +231,7 @@ type value struct {
 }
 
 func stringValue(s string) value {
-	return value{kind: str, raw: appendJSONString(nil, s), text: s}
+	return value{kind: str, raw: jpath.AppendString(nil, s), text: s}
 }
 
 // rawValue classifies compact JSON text.
@@ -321,14 +249,4 @@ func rawValue(raw []byte) value {
 	default:
 		return value{kind: scalar, raw: raw}
 	}
-}
-
-// appendJSONString appends s as a quoted JSON string, without HTML
-// escaping.
-func appendJSONString(dst []byte, s string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }

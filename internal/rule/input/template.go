@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/firstline/firstline/internal/jpath"
 )
 
 // template is a parsed InputTemplate.
@@ -239,6 +241,6 @@ func stringEnd(raw []byte, i int) int {
 // appendJSONStringContent appends s escaped for the inside of a JSON
 // string.
 func appendJSONStringContent(b []byte, s string) []byte {
-	q := appendJSONString(nil, s)
+	q := jpath.AppendString(nil, s)
 	return append(b, q[1:len(q)-1]...)
 }
