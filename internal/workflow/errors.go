@@ -9,22 +9,22 @@ import (
 // Step Functions Developer Guide › Handling errors in Step Functions
 // workflows).
 const (
-	ErrALL                       = "States.ALL"
-	ErrTaskFailed                = "States.TaskFailed"
-	ErrTimeout                   = "States.Timeout"
-	ErrHeartbeatTimeout          = "States.HeartbeatTimeout"
-	ErrRuntime                   = "States.Runtime"
-	ErrDataLimitExceeded         = "States.DataLimitExceeded"
-	ErrIntrinsicFailure          = "States.IntrinsicFailure"
-	ErrResultPathMatchFailure    = "States.ResultPathMatchFailure"
-	ErrParameterPathFailure      = "States.ParameterPathFailure"
-	ErrNoChoiceMatched           = "States.NoChoiceMatched"
-	ErrBranchFailed              = "States.BranchFailed"
-	ErrPermissions               = "States.Permissions"
-	ErrExceedToleratedFailure    = "States.ExceedToleratedFailureThreshold"
-	ErrQueryEvaluationError      = "States.QueryEvaluationError"
-	ErrItemReaderFailed          = "States.ItemReaderFailed"
-	ErrResultWriterFailed        = "States.ResultWriterFailed"
+	ErrALL                    = "States.ALL"
+	ErrTaskFailed             = "States.TaskFailed"
+	ErrTimeout                = "States.Timeout"
+	ErrHeartbeatTimeout       = "States.HeartbeatTimeout"
+	ErrRuntime                = "States.Runtime"
+	ErrDataLimitExceeded      = "States.DataLimitExceeded"
+	ErrIntrinsicFailure       = "States.IntrinsicFailure"
+	ErrResultPathMatchFailure = "States.ResultPathMatchFailure"
+	ErrParameterPathFailure   = "States.ParameterPathFailure"
+	ErrNoChoiceMatched        = "States.NoChoiceMatched"
+	ErrBranchFailed           = "States.BranchFailed"
+	ErrPermissions            = "States.Permissions"
+	ErrExceedToleratedFailure = "States.ExceedToleratedFailureThreshold"
+	ErrQueryEvaluationError   = "States.QueryEvaluationError"
+	ErrItemReaderFailed       = "States.ItemReaderFailed"
+	ErrResultWriterFailed     = "States.ResultWriterFailed"
 )
 
 // MaxPayloadBytes is the largest input, output or result a state may
@@ -91,5 +91,3 @@ func matches(equals []string, name string) bool {
 	}
 	return false
 }
-
-

@@ -90,12 +90,12 @@ const (
 // Thread is one line of control: the execution's top level, a Parallel
 // branch or a Map iteration.
 type Thread struct {
-	ID     int    `json:"id"`
-	Parent int    `json:"parent"` // -1 for the top level
+	ID     int         `json:"id"`
+	Parent int         `json:"parent"`          // -1 for the top level
 	Scope  []ScopeStep `json:"scope,omitempty"` // path from the top-level definition to the thread's
-	Index  int    `json:"index"`  // branch or iteration index in the parent
-	State  string `json:"state"`
-	Phase  string `json:"phase"`
+	Index  int         `json:"index"`           // branch or iteration index in the parent
+	State  string      `json:"state"`
+	Phase  string      `json:"phase"`
 	// Input is the current state's raw input.
 	Input any `json:"input"`
 	// Effective is the state's input after InputPath and Parameters, kept
@@ -140,26 +140,26 @@ type ScopeStep struct {
 // returned, decode it later (even in another process) and go on with the
 // same Machine. It holds no goroutines, timers or connections.
 type Execution struct {
-	Name             string             `json:"name"`
-	ARN              string             `json:"executionArn"`
-	StateMachineName string             `json:"stateMachineName"`
-	StateMachineARN  string             `json:"stateMachineArn"`
-	RoleARN          string             `json:"roleArn,omitempty"`
-	StartTime        time.Time          `json:"startDate"`
-	StopTime         time.Time          `json:"stopDate,omitzero"`
-	Input            any                `json:"input"`
-	Status           string             `json:"status"`
-	Output           any                `json:"output,omitempty"`
-	Error            string             `json:"error,omitempty"`
-	Cause            string             `json:"cause,omitempty"`
-	Threads          map[int]*Thread    `json:"threads"`
-	Runnable         []int              `json:"runnable,omitempty"`
+	Name             string              `json:"name"`
+	ARN              string              `json:"executionArn"`
+	StateMachineName string              `json:"stateMachineName"`
+	StateMachineARN  string              `json:"stateMachineArn"`
+	RoleARN          string              `json:"roleArn,omitempty"`
+	StartTime        time.Time           `json:"startDate"`
+	StopTime         time.Time           `json:"stopDate,omitzero"`
+	Input            any                 `json:"input"`
+	Status           string              `json:"status"`
+	Output           any                 `json:"output,omitempty"`
+	Error            string              `json:"error,omitempty"`
+	Cause            string              `json:"cause,omitempty"`
+	Threads          map[int]*Thread     `json:"threads"`
+	Runnable         []int               `json:"runnable,omitempty"`
 	Pending          map[string]*Request `json:"pending"`
-	NextThread       int                `json:"nextThread"`
-	NextRequest      int64              `json:"nextRequest"`
-	Invocations      map[string]int     `json:"invocations,omitempty"`
-	History          []HistoryEvent     `json:"history"`
-	LastEvent        int64              `json:"lastEvent"`
+	NextThread       int                 `json:"nextThread"`
+	NextRequest      int64               `json:"nextRequest"`
+	Invocations      map[string]int      `json:"invocations,omitempty"`
+	History          []HistoryEvent      `json:"history"`
+	LastEvent        int64               `json:"lastEvent"`
 	// Transitions counts states entered, for metrics and benchmarks.
 	Transitions int64 `json:"transitions"`
 }

@@ -37,7 +37,7 @@ type path struct {
 	src      string
 	root     root
 	variable string
-	steps    []step        // singular paths
+	steps    []step         // singular paths
 	q        *jsonpath.Path // other paths
 }
 

@@ -34,15 +34,15 @@ type Options struct {
 
 // Result is what `firstline states run` prints.
 type Result struct {
-	Status  string          `json:"status"`
-	Output  json.RawMessage `json:"output,omitempty"`
-	Error   string          `json:"error,omitempty"`
-	Cause   string          `json:"cause,omitempty"`
-	States  []string        `json:"states"`
+	Status  string                  `json:"status"`
+	Output  json.RawMessage         `json:"output,omitempty"`
+	Error   string                  `json:"error,omitempty"`
+	Cause   string                  `json:"cause,omitempty"`
+	States  []string                `json:"states"`
 	History []workflow.HistoryEvent `json:"history,omitempty"`
 	// StartDate and StopDate are virtual times unless RealTime.
-	StartDate time.Time `json:"startDate"`
-	StopDate  time.Time `json:"stopDate"`
+	StartDate time.Time           `json:"startDate"`
+	StopDate  time.Time           `json:"stopDate"`
 	Execution *workflow.Execution `json:"-"`
 }
 
