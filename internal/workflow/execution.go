@@ -1,8 +1,10 @@
 package workflow
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
@@ -524,4 +526,26 @@ func tokenFor() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// MarshalExecution encodes an execution for a checkpoint.
+func MarshalExecution(e *Execution) ([]byte, error) { return encodeJSON(e) }
+
+// UnmarshalExecution decodes a checkpoint written by MarshalExecution,
+// keeping numbers exact (json.Number), so the execution goes on exactly as
+// if it had never left memory.
+func UnmarshalExecution(data []byte) (*Execution, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var e Execution
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("decode execution: %w", err)
+	}
+	if e.Threads == nil {
+		e.Threads = map[int]*Thread{}
+	}
+	if e.Pending == nil {
+		e.Pending = map[string]*Request{}
+	}
+	return &e, nil
 }
