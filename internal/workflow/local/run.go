@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Options struct {
 	RealTime bool
 	// Start is the virtual clock's start; time.Now() when zero.
 	Start time.Time
+	// Registry answers Task states the mock config does not cover; nil
+	// means none.
+	Registry *workflow.Registry
 }
 
 // Result is what `firstline states run` prints.
@@ -73,6 +77,19 @@ func Run(ctx context.Context, m *workflow.Machine, input []byte, o Options) (*Re
 	var missing *workflow.Failure
 	invoke := func(r *workflow.Request) *workflow.Response {
 		rname, ok := mocks[r.State]
+		if !ok && o.Registry != nil {
+			if i, pattern, found := o.Registry.Lookup(r.Resource); found {
+				out, err := i.Invoke(ctx, r, pattern)
+				var te *workflow.TaskError
+				switch {
+				case errors.As(err, &te):
+					return &workflow.Response{Failed: true, Error: te.Name, Cause: te.Cause}
+				case err != nil:
+					return &workflow.Response{Failed: true, Error: workflow.ErrTaskFailed, Cause: err.Error()}
+				}
+				return &workflow.Response{Output: out}
+			}
+		}
 		if !ok {
 			where := "no --mock-config was given"
 			if o.Mock != nil {
