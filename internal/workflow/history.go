@@ -88,5 +88,21 @@ func (h *HistoryEvent) UnmarshalJSON(data []byte) error {
 func stateEvent(typ, what string) string { return typ + "State" + what }
 
 // payloadDetail is a state's or task's JSON as a history event holds it:
-// a string of JSON text.
-func payloadDetail(v any) string { return compactJSON(v) }
+// a string of JSON text. The text is made when the event is encoded, not
+// when it is recorded: values are immutable, and most histories are
+// encoded once, if at all.
+func payloadDetail(v any) any { return jsonText{v} }
+
+// jsonText encodes as a JSON string holding v's compact JSON text.
+type jsonText struct{ v any }
+
+func (j jsonText) MarshalJSON() ([]byte, error) {
+	b, err := encodeJSON(j.v)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON(string(b))
+}
+
+// String is the JSON text.
+func (j jsonText) String() string { return compactJSON(j.v) }

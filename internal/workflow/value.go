@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Values are the Go forms of JSON that encoding/json produces with
@@ -53,13 +54,66 @@ func compactJSON(v any) string {
 	return string(b)
 }
 
-// jsonSize is the length of v's JSON text in bytes.
+// jsonSize is the length of v's compact JSON text in bytes (as
+// encodeJSON writes it), computed without encoding.
 func jsonSize(v any) int {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		if x {
+			return 4
+		}
+		return 5
+	case string:
+		return stringSize(x)
+	case json.Number:
+		return len(x)
+	case map[string]any:
+		n := 2
+		if len(x) > 1 {
+			n += len(x) - 1
+		}
+		for k, e := range x {
+			n += stringSize(k) + 1 + jsonSize(e)
+		}
+		return n
+	case []any:
+		n := 2
+		if len(x) > 1 {
+			n += len(x) - 1
+		}
+		for _, e := range x {
+			n += jsonSize(e)
+		}
+		return n
+	}
 	b, err := encodeJSON(v)
 	if err != nil {
 		return 0
 	}
 	return len(b)
+}
+
+// stringSize is the length of s as a JSON string.
+func stringSize(s string) int {
+	n := 2 + len(s)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			n++
+		case c < 0x20:
+			n += 5
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
+			n += 3 // U+2028 and U+2029 are written as \u2028 and \u2029
+		}
+	}
+	if !utf8.ValidString(s) {
+		b, _ := encodeJSON(s)
+		return len(b)
+	}
+	return n
 }
 
 // toFloat returns a number's value.
