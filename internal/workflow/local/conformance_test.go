@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -120,7 +121,8 @@ func runCase(t *testing.T, c conformanceCase) {
 	}
 }
 
-// jsonEqual compares JSON values: key order ignored, numbers by value.
+// jsonEqual compares JSON values: key order ignored, numbers by value
+// (1 == 1.0, -0 == 0).
 func jsonEqual(t *testing.T, a, b []byte) bool {
 	t.Helper()
 	decode := func(x []byte) any {
@@ -131,7 +133,5 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 		}
 		return v
 	}
-	ja, _ := json.Marshal(decode(a))
-	jb, _ := json.Marshal(decode(b))
-	return bytes.Equal(ja, jb)
+	return reflect.DeepEqual(decode(a), decode(b))
 }
