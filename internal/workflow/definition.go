@@ -73,6 +73,7 @@ type State struct {
 	Next                               string
 	End                                bool
 	loc                                string
+	assigns                            []assignment
 
 	// JSONPath input and output processing. A nil path with the null flag
 	// set is the explicit null of the spec.
@@ -263,6 +264,7 @@ func Parse(def []byte) (*Machine, error) {
 }
 
 type compiler struct {
+	cur   *State // the state being compiled
 	diags []Diagnostic
 	names map[string]string // every state name in the machine → its location
 }
@@ -301,6 +303,7 @@ func compile(def []byte) (*Machine, []Diagnostic) {
 		return nil, c.diags
 	}
 	top := c.definition(obj, "", JSONPath, true)
+	c.checkScopes(top, nil)
 	m := &Machine{Definition: top, Source: append([]byte(nil), def...)}
 	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].Severity == "ERROR" && c.diags[j].Severity != "ERROR" })
 	for _, d := range c.diags {
@@ -401,7 +404,48 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-// definition compiles a machine or a nested scope.
+// assignment is a variable name an Assign field sets, and where.
+type assignment struct{ name, loc string }
+
+// checkScopes reports names a nested scope assigns that an enclosing scope
+// assigns too. It runs once the whole machine is compiled.
+func (c *compiler) checkScopes(d *Definition, outer map[string]bool) {
+	names := map[string]bool{}
+	for k := range outer {
+		names[k] = true
+	}
+	mine := scopeAssignments(d)
+	for _, a := range mine {
+		if outer[a.name] {
+			c.schema(a.loc, "The variable %q is assigned in an enclosing scope: a Parallel branch or Map iteration cannot assign it", a.name)
+		}
+	}
+	for _, a := range mine {
+		names[a.name] = true
+	}
+	for _, st := range d.States {
+		for _, b := range st.Branches {
+			c.checkScopes(b, names)
+		}
+		if st.Processor != nil {
+			c.checkScopes(st.Processor, names)
+		}
+	}
+}
+
+func scopeAssignments(d *Definition) []assignment {
+	var out []assignment
+	for _, st := range d.States {
+		out = append(out, st.assigns...)
+	}
+	return out
+}
+
+// definition compiles a machine or a nested scope. A nested scope (a
+// Parallel branch, a Map item processor) may read the variables of the
+// scopes around it but not assign one of their names (Developer Guide ›
+// Passing data between states with variables › Variable scope); see
+// checkScopes.
 func (c *compiler) definition(obj map[string]any, loc, inherited string, top bool) *Definition {
 	d := &Definition{States: map[string]*State{}, QueryLanguage: inherited, loc: loc}
 	allowed := []string{"StartAt", "States", "Comment"}
@@ -506,7 +550,7 @@ func (c *compiler) checkTransitions(d *Definition, raw map[string]any) {
 				return
 			}
 			if _, ok := raw[target]; !ok {
-				c.schema(st.loc+"/"+field, "Missing transition target: %q names no state in this scope", target)
+				c.errorf("MISSING_TRANSITION_TARGET", st.loc+"/"+field, "Missing transition target: %q names no state in this scope", target)
 			}
 		}
 		check("Next", st.Next)
@@ -565,6 +609,9 @@ func (c *compiler) optString(obj map[string]any, key, loc string) string {
 // state compiles one state.
 func (c *compiler) state(name string, obj map[string]any, loc, inherited string) *State {
 	st := &State{Name: name, loc: loc, QueryLanguage: inherited}
+	prev := c.cur
+	c.cur = st
+	defer func() { c.cur = prev }()
 	typ, ok := obj["Type"].(string)
 	fields, known := stateFields[typ]
 	if !ok || !known {
@@ -622,6 +669,9 @@ func (c *compiler) state(name string, obj map[string]any, loc, inherited string)
 	}
 
 	c.ioFields(st, obj, loc)
+	if st.QueryLanguage == JSONata {
+		c.statesRefs(st, obj, loc)
+	}
 
 	switch typ {
 	case "Pass":
@@ -731,7 +781,52 @@ func (c *compiler) ioFields(st *State, obj map[string]any, loc string) {
 	}
 }
 
-// checkAssign checks the variable names an Assign field defines.
+// statesRefs reports JSONata expressions that read $states.result or
+// $states.errorOutput where the state has none (Developer Guide ›
+// Transforming data with JSONata › Reserved variable: $states): the
+// result only in the Output and Assign of Task, Parallel and Map states,
+// the error output only in a catcher.
+func (c *compiler) statesRefs(st *State, obj map[string]any, loc string) {
+	var walk func(v any, loc string, result, errOut bool)
+	walk = func(v any, loc string, result, errOut bool) {
+		switch x := v.(type) {
+		case string:
+			if !strings.Contains(x, "{%") {
+				return
+			}
+			if !result && strings.Contains(x, "$states.result") {
+				c.schema(loc, "$states.result is not available here: only the Output and Assign of Task, Parallel and Map states see the result")
+			}
+			if !errOut && strings.Contains(x, "$states.errorOutput") {
+				c.schema(loc, "$states.errorOutput is available only in the Output and Assign of a catcher")
+			}
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				walk(x[k], loc+"/"+k, result, errOut)
+			}
+		case []any:
+			for i, e := range x {
+				walk(e, fmt.Sprintf("%s/%d", loc, i), result, errOut)
+			}
+		}
+	}
+	hasResult := st.Type == "Task" || st.Type == "Parallel" || st.Type == "Map"
+	for _, k := range sortedKeys(obj) {
+		switch k {
+		case "Branches", "ItemProcessor", "Iterator":
+			continue
+		case "Catch":
+			walk(obj[k], loc+"/"+k, false, true)
+		case "Output", "Assign":
+			walk(obj[k], loc+"/"+k, hasResult, false)
+		default:
+			walk(obj[k], loc+"/"+k, false, false)
+		}
+	}
+}
+
+// checkAssign checks the variable names an Assign field defines and
+// remembers them for the scope check.
 func (c *compiler) checkAssign(v any, loc string) {
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -740,6 +835,9 @@ func (c *compiler) checkAssign(v any, loc string) {
 	}
 	for _, k := range sortedKeys(obj) {
 		name := strings.TrimSuffix(k, ".$")
+		if c.cur != nil {
+			c.cur.assigns = append(c.cur.assigns, assignment{name: name, loc: loc + "/" + k})
+		}
 		if !validVariableName(name) || name == "states" {
 			c.schema(loc+"/"+k, "%q is not a valid variable name (letters, digits and _, not starting with a digit, at most 80 characters; \"states\" is reserved)", name)
 		}

@@ -63,6 +63,8 @@ type evaluator struct {
 	vars *varScope
 	// mapItem is set while evaluating a Map state's ItemSelector.
 	mapItem map[string]any
+	// pending holds Assign's variables until the state's output is done.
+	pending map[string]any
 }
 
 func (m *Machine) evaluator(e *Execution, t *Thread, st *State, now time.Time) *evaluator {
@@ -173,8 +175,9 @@ func (ev *evaluator) outputPath(v any) (any, error) {
 	return out, nil
 }
 
-// assign evaluates a JSONPath Assign template against input and stores
-// the variables, all at once.
+// assignJSONPath evaluates a JSONPath Assign template against input; the
+// variables are stored by the caller's commit, after the state's
+// OutputPath (an assignment is not visible to its own state).
 func (ev *evaluator) assignJSONPath(n pnode, input any) error {
 	if n == nil {
 		return nil
@@ -186,6 +189,21 @@ func (ev *evaluator) assignJSONPath(n pnode, input any) error {
 	return ev.store(v)
 }
 
+// commit stores the variables Assign produced, all at once.
+func (ev *evaluator) commit() {
+	if len(ev.pending) == 0 {
+		return
+	}
+	if ev.t.Vars == nil {
+		ev.t.Vars = make(map[string]any, len(ev.pending))
+	}
+	for k, x := range ev.pending {
+		ev.t.Vars[k] = x
+	}
+	ev.pending = nil
+}
+
+// store checks an Assign result and keeps it for commit.
 func (ev *evaluator) store(v any) error {
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -199,12 +217,7 @@ func (ev *evaluator) store(v any) error {
 			return fail(ErrDataLimitExceeded, "The variable '%s' is larger than %d bytes", k, MaxPayloadBytes)
 		}
 	}
-	if ev.t.Vars == nil {
-		ev.t.Vars = make(map[string]any, len(obj))
-	}
-	for k, x := range obj {
-		ev.t.Vars[k] = x
-	}
+	ev.pending = obj
 	return nil
 }
 
@@ -307,6 +320,7 @@ func (m *Machine) pass(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 		m.handleError(e, t, st, asFailure(err), now)
 		return
 	}
+	ev.commit()
 	m.exit(e, t, st, out, now)
 }
 
@@ -473,6 +487,7 @@ func (m *Machine) taskResult(e *Execution, t *Thread, st *State, result any, now
 		m.handleError(e, t, st, asFailure(err), now)
 		return
 	}
+	ev.commit()
 	m.exit(e, t, st, out, now)
 }
 
@@ -498,11 +513,13 @@ func (ev *evaluator) processResult(result any) (any, error) {
 		}
 		return out, nil
 	}
-	sel, err := ev.applyPayload(st.resultSel, result)
-	if err != nil {
+	// Assign sees the raw result, as ResultSelector does (Developer
+	// Guide › Passing data between states with variables › JSONPath).
+	if err := ev.assignJSONPath(st.assign, result); err != nil {
 		return nil, err
 	}
-	if err := ev.assignJSONPath(st.assign, sel); err != nil {
+	sel, err := ev.applyPayload(st.resultSel, result)
+	if err != nil {
 		return nil, err
 	}
 	out, err := ev.resultPath(st.resultPath, st.resultNull, t.Input, sel)
@@ -531,12 +548,18 @@ func (m *Machine) catchOutput(e *Execution, t *Thread, st *State, c *catcher, f 
 				return nil, err
 			}
 		}
+		ev.commit()
 		return out, nil
 	}
 	if err := ev.assignJSONPath(c.assign, errOut); err != nil {
 		return nil, err
 	}
-	return ev.resultPath(c.resultPath, c.resultNull, t.Input, errOut)
+	out, err := ev.resultPath(c.resultPath, c.resultNull, t.Input, errOut)
+	if err != nil {
+		return nil, err
+	}
+	ev.commit()
+	return out, nil
 }
 
 func (ev *evaluator) simpleOutput() (any, error) {
@@ -663,6 +686,7 @@ func (m *Machine) choice(e *Execution, t *Thread, st *State, ev *evaluator, now 
 		m.handleError(e, t, st, asFailure(err), now)
 		return
 	}
+	ev.commit()
 	e.record(t, "ChoiceStateExited", now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": map[string]any{"truncated": false}})
 	m.goTo(e, t, st, next, false, out, now)
 }
@@ -755,6 +779,7 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 		m.handleError(e, t, st, asFailure(err), now)
 		return issued
 	}
+	ev.commit()
 	t.Phase = phaseWait
 	t.Effective = out
 	req := e.newRequest(t, KindTimer)
@@ -1121,7 +1146,9 @@ func (m *Machine) mapLaunch(e *Execution, t *Thread, st *State, now time.Time) {
 		kid.PrevEvent = t.PrevEvent
 		started = append(started, kid.ID)
 	}
-	e.Runnable = append(started, e.Runnable...)
+	if len(started) > 0 {
+		e.Runnable = append(started, e.Runnable...)
+	}
 }
 
 // childDone collects a finished branch or iteration.
@@ -1191,6 +1218,7 @@ func (m *Machine) childrenResult(e *Execution, t *Thread, st *State, results []a
 	if err != nil {
 		m.handleError(e, t, st, asFailure(err), now)
 	} else {
+		ev.commit()
 		m.exit(e, t, st, out, now)
 	}
 	m.requeue(e, t)
