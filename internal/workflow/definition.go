@@ -481,7 +481,7 @@ func (c *compiler) definition(obj map[string]any, loc, inherited string, top boo
 		d.TimeoutSeconds = n
 	}
 	start, ok := obj["StartAt"].(string)
-	if !ok {
+	if !ok || start == "" {
 		c.schema(loc+"/StartAt", "The field StartAt is required and must be a string")
 	}
 	d.StartAt = start
