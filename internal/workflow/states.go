@@ -87,9 +87,13 @@ func (ev *evaluator) context() any {
 			"StartTime": e.StartTime.UTC().Format("2006-01-02T15:04:05.000Z"), "RedriveCount": number(0),
 		},
 		"State": map[string]any{
-			"EnteredTime": t.Entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": ev.st.Name, "RetryCount": number(int64(t.Attempt)),
+			"EnteredTime": t.Entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": ev.st.Name,
 		},
 		"StateMachine": map[string]any{"Id": e.StateMachineARN, "Name": e.StateMachineName},
+	}
+	if ev.st.Type == "Task" {
+		// Only Task states count retries (recorded AWS behaviour).
+		ev.ctx["State"].(map[string]any)["RetryCount"] = number(int64(t.Attempt))
 	}
 	if t.Token != "" {
 		ev.ctx["Task"] = map[string]any{"Token": t.Token}
@@ -779,6 +783,10 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 		m.handleError(e, t, st, asFailure(err), now)
 		return issued
 	}
+	if until.Sub(now) >= maxWait {
+		m.handleError(e, t, st, &Failure{Error: ErrRuntime, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). Wait state delay is too long.", st.Name, t.PrevEvent)}, now)
+		return issued
+	}
 	ev.commit()
 	t.Phase = phaseWait
 	t.Effective = out
@@ -786,6 +794,10 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 	req.Until = until
 	return append(issued, req)
 }
+
+// maxWait is the longest delay a Wait state accepts (recorded AWS
+// behaviour: 24,856 days, about 2^31 seconds, fails).
+const maxWait = 24856 * 24 * time.Hour
 
 // rule evaluates a choice rule (States Language › Choice Rules).
 func (ev *evaluator) rule(r *choiceRule, input any, vars map[string]any) (bool, error) {
