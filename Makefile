@@ -21,9 +21,10 @@ test: ## run every test (PostgreSQL too when FIRSTLINE_TEST_POSTGRES_DSN is set)
 test/race: ## run the tests with the race detector (crash test skipped)
 	$(GO) test -race -short ./...
 
-bench: ## PutEvents throughput/latency table (SQLite, and PostgreSQL with FIRSTLINE_TEST_POSTGRES_DSN); pattern matching vs json.Unmarshal
+bench: ## PutEvents throughput/latency table (SQLite, and PostgreSQL with FIRSTLINE_TEST_POSTGRES_DSN); pattern matching vs json.Unmarshal; States Language transitions/s
 	$(GO) run ./bench/putevents $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench 'BenchmarkMatch|BenchmarkParsePutEvents' ./internal/pattern ./internal/event
+	$(GO) test -run '^$$' -bench 'BenchmarkChain100|BenchmarkMap1000|BenchmarkBaselineJSONRoundTrip' -benchmem ./internal/workflow
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testdata/fuzz
 	$(GO) test ./internal/event -run '^$$' -fuzz '^FuzzParsePutEvents$$' -fuzztime $(FUZZTIME)
@@ -36,6 +37,10 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testd
 	$(GO) test ./internal/ingest/sns -run '^$$' -fuzz '^FuzzSNS$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/ingest/generic -run '^$$' -fuzz '^FuzzGeneric$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/ingest/eventbridge -run '^$$' -fuzz '^FuzzEventBridge$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/workflow -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/workflow -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/workflow/intrinsic -run '^$$' -fuzz '^FuzzParseEval$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/workflow/jsonata -run '^$$' -fuzz '^FuzzCompileEval$$' -fuzztime $(FUZZTIME)
 
 lint: ## gofmt, go vet, and golangci-lint when installed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
