@@ -1160,20 +1160,29 @@ func (c *compiler) retryCatch(st *State, obj map[string]any, loc string) {
 					ct.resultPath = p
 				}
 			}
-			if a, has := co["Assign"]; has {
-				c.checkAssign(a, cl+"/Assign")
-				if st.QueryLanguage == JSONata {
-					ct.assignJSONata = c.jsonataTemplate(co, "Assign", cl)
-				} else {
-					ct.assign = c.payload(a, cl+"/Assign")
-				}
-			}
-			if st.QueryLanguage == JSONata {
-				ct.output = c.jsonataTemplate(co, "Output", cl)
-			}
+			ct.assign, ct.assignJSONata, ct.output = c.assignAndOutput(st, co, cl)
 			st.catch = append(st.catch, ct)
 		}
 	}
+}
+
+// assignAndOutput compiles the Assign (either query language) and the
+// JSONata Output of a catcher or a choice rule.
+func (c *compiler) assignAndOutput(st *State, obj map[string]any, loc string) (pnode, *jsonata.Template, *jsonata.Template) {
+	var assign pnode
+	var assignJ, output *jsonata.Template
+	if a, has := obj["Assign"]; has {
+		c.checkAssign(a, loc+"/Assign")
+		if st.QueryLanguage == JSONata {
+			assignJ = c.jsonataTemplate(obj, "Assign", loc)
+		} else {
+			assign = c.payload(a, loc+"/Assign")
+		}
+	}
+	if st.QueryLanguage == JSONata {
+		output = c.jsonataTemplate(obj, "Output", loc)
+	}
+	return assign, assignJ, output
 }
 
 func (c *compiler) choice(st *State, obj map[string]any, loc string) {
@@ -1236,17 +1245,7 @@ func (c *compiler) choiceRule(st *State, ro map[string]any, loc string, top bool
 			c.schema(loc+"/Next", "A top-level choice rule needs Next")
 		}
 		r.next = next
-		if a, ok := ro["Assign"]; ok {
-			c.checkAssign(a, loc+"/Assign")
-			if st.QueryLanguage == JSONata {
-				r.assignJSONata = c.jsonataTemplate(ro, "Assign", loc)
-			} else {
-				r.assign = c.payload(a, loc+"/Assign")
-			}
-		}
-		if st.QueryLanguage == JSONata {
-			r.output = c.jsonataTemplate(ro, "Output", loc)
-		}
+		r.assign, r.assignJSONata, r.output = c.assignAndOutput(st, ro, loc)
 	}
 	if len(ops) != 1 {
 		c.schema(loc, "A choice rule needs exactly one of And, Or, Not, Condition or a comparison operator; found %d", len(ops))

@@ -260,6 +260,26 @@ func (ev *evaluator) evalTemplate(t *jsonata.Template, vars map[string]any, dflt
 	return v, nil
 }
 
+// outputAndAssign evaluates a JSONata Output template (dflt when there is
+// none) and an Assign template with the same bindings, keeping the
+// variables for commit.
+func (ev *evaluator) outputAndAssign(output, assign *jsonata.Template, vars map[string]any, dflt any) (any, error) {
+	out, err := ev.evalTemplate(output, vars, dflt)
+	if err != nil {
+		return nil, err
+	}
+	if assign != nil {
+		v, err := ev.evalTemplate(assign, vars, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := ev.store(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (ev *evaluator) evalExpr(x *jsonata.Expr, vars map[string]any) (any, error) {
 	v, err := x.Eval(vars)
 	if err != nil {
@@ -283,18 +303,9 @@ func (m *Machine) pass(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 	out, err := func() (any, error) {
 		if ev.jsonata() {
 			vars := ev.bindings(t.Input, nil, nil, false, false)
-			out, err := ev.evalTemplate(st.outputJSONat, vars, t.Input)
+			out, err := ev.outputAndAssign(st.outputJSONat, st.assignJSONata, vars, t.Input)
 			if err != nil {
 				return nil, err
-			}
-			if st.assignJSONata != nil {
-				v, err := ev.evalTemplate(st.assignJSONata, vars, nil)
-				if err != nil {
-					return nil, err
-				}
-				if err := ev.store(v); err != nil {
-					return nil, err
-				}
 			}
 			return out, nil
 		}
@@ -502,18 +513,9 @@ func (ev *evaluator) processResult(result any) (any, error) {
 	st, t := ev.st, ev.t
 	if ev.jsonata() {
 		vars := ev.bindings(t.Input, result, nil, true, false)
-		out, err := ev.evalTemplate(st.outputJSONat, vars, result)
+		out, err := ev.outputAndAssign(st.outputJSONat, st.assignJSONata, vars, result)
 		if err != nil {
 			return nil, err
-		}
-		if st.assignJSONata != nil {
-			v, err := ev.evalTemplate(st.assignJSONata, vars, nil)
-			if err != nil {
-				return nil, err
-			}
-			if err := ev.store(v); err != nil {
-				return nil, err
-			}
 		}
 		return out, nil
 	}
@@ -539,18 +541,9 @@ func (m *Machine) catchOutput(e *Execution, t *Thread, st *State, c *catcher, f 
 	errOut := map[string]any{"Error": f.Error, "Cause": f.Cause}
 	if ev.jsonata() {
 		vars := ev.bindings(t.Input, nil, errOut, false, true)
-		out, err := ev.evalTemplate(c.output, vars, errOut)
+		out, err := ev.outputAndAssign(c.output, c.assignJSONata, vars, errOut)
 		if err != nil {
 			return nil, err
-		}
-		if c.assignJSONata != nil {
-			v, err := ev.evalTemplate(c.assignJSONata, vars, nil)
-			if err != nil {
-				return nil, err
-			}
-			if err := ev.store(v); err != nil {
-				return nil, err
-			}
 		}
 		ev.commit()
 		return out, nil
@@ -662,18 +655,9 @@ func (m *Machine) choice(e *Execution, t *Thread, st *State, ev *evaluator, now 
 			if matched != nil && matched.assignJSONata != nil {
 				assignT = matched.assignJSONata
 			}
-			out, err := ev.evalTemplate(outT, vars, t.Input)
+			out, err := ev.outputAndAssign(outT, assignT, vars, t.Input)
 			if err != nil {
 				return nil, err
-			}
-			if assignT != nil {
-				v, err := ev.evalTemplate(assignT, vars, nil)
-				if err != nil {
-					return nil, err
-				}
-				if err := ev.store(v); err != nil {
-					return nil, err
-				}
 			}
 			return out, nil
 		}
@@ -758,18 +742,9 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 			until = ts
 		}
 		if ev.jsonata() {
-			out, err := ev.evalTemplate(st.outputJSONat, vars, t.Input)
+			out, err := ev.outputAndAssign(st.outputJSONat, st.assignJSONata, vars, t.Input)
 			if err != nil {
 				return time.Time{}, nil, err
-			}
-			if st.assignJSONata != nil {
-				a, err := ev.evalTemplate(st.assignJSONata, vars, nil)
-				if err != nil {
-					return time.Time{}, nil, err
-				}
-				if err := ev.store(a); err != nil {
-					return time.Time{}, nil, err
-				}
 			}
 			return until, out, nil
 		}
