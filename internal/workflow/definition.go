@@ -108,6 +108,7 @@ type State struct {
 	Processor                            *Definition
 	itemsPath                            *path
 	itemsJSONata                         *jsonata.Template
+	itemsSource                          any
 	itemSelector                         pnode
 	itemSelectorJSONata                  *jsonata.Template
 	maxConcurrency                       int64
@@ -791,7 +792,13 @@ func (c *compiler) statesRefs(st *State, obj map[string]any, loc string) {
 	walk = func(v any, loc string, result, errOut bool) {
 		switch x := v.(type) {
 		case string:
-			if !strings.Contains(x, "{%") {
+			// A string is an expression when it starts with {% and ends
+			// with %} (with a space around it, it is literal text).
+			if strings.HasPrefix(x, "{%") && !strings.HasSuffix(x, "%}") {
+				c.schema(loc, "A JSONata expression must be written as the whole string, opened with {%% and closed with %%}: %q", x)
+				return
+			}
+			if !strings.HasPrefix(x, "{%") {
 				return
 			}
 			if !result && strings.Contains(x, "$states.result") {
@@ -1392,6 +1399,7 @@ func (c *compiler) mapState(st *State, obj map[string]any, loc string) {
 	st.itemsPath = c.pathField(obj, "ItemsPath", loc)
 	if st.QueryLanguage == JSONata {
 		st.itemsJSONata = c.jsonataTemplate(obj, "Items", loc)
+		st.itemsSource = obj["Items"]
 		st.itemSelectorJSONata = c.jsonataTemplate(obj, "ItemSelector", loc)
 	} else {
 		_, hasSel := obj["ItemSelector"]

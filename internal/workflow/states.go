@@ -241,21 +241,32 @@ func (ev *evaluator) bindings(input, result, errorOutput any, hasResult, hasErro
 	return vars
 }
 
-func jsonataErr(err error) error {
+// jsonataErr turns a JSONata failure into the state's error, naming the
+// field as AWS does ("Output/result", "Arguments/FunctionName").
+func jsonataErr(err error, field string) error {
 	var je *jsonata.Error
 	if errors.As(err, &je) {
-		return &stateError{je.Name, je.Cause}
+		cause := je.Cause
+		if je.Expression != "" && field != "" {
+			quoted := "'" + je.Expression + "'"
+			old := quoted
+			if je.Location != "" {
+				old += " specified for the field '" + je.Location + "'"
+			}
+			cause = strings.Replace(cause, old, quoted+" specified for the field '"+field+je.Location+"'", 1)
+		}
+		return &stateError{je.Name, cause}
 	}
 	return &stateError{ErrQueryEvaluationError, err.Error()}
 }
 
-func (ev *evaluator) evalTemplate(t *jsonata.Template, vars map[string]any, dflt any) (any, error) {
+func (ev *evaluator) evalTemplate(t *jsonata.Template, vars map[string]any, dflt any, field string) (any, error) {
 	if t == nil {
 		return dflt, nil
 	}
 	v, err := t.Eval(vars)
 	if err != nil {
-		return nil, jsonataErr(err)
+		return nil, jsonataErr(err, field)
 	}
 	return v, nil
 }
@@ -264,12 +275,12 @@ func (ev *evaluator) evalTemplate(t *jsonata.Template, vars map[string]any, dflt
 // none) and an Assign template with the same bindings, keeping the
 // variables for commit.
 func (ev *evaluator) outputAndAssign(output, assign *jsonata.Template, vars map[string]any, dflt any) (any, error) {
-	out, err := ev.evalTemplate(output, vars, dflt)
+	out, err := ev.evalTemplate(output, vars, dflt, "Output")
 	if err != nil {
 		return nil, err
 	}
 	if assign != nil {
-		v, err := ev.evalTemplate(assign, vars, nil)
+		v, err := ev.evalTemplate(assign, vars, nil, "Assign")
 		if err != nil {
 			return nil, err
 		}
@@ -280,10 +291,10 @@ func (ev *evaluator) outputAndAssign(output, assign *jsonata.Template, vars map[
 	return out, nil
 }
 
-func (ev *evaluator) evalExpr(x *jsonata.Expr, vars map[string]any) (any, error) {
+func (ev *evaluator) evalExpr(x *jsonata.Expr, vars map[string]any, field string) (any, error) {
 	v, err := x.Eval(vars)
 	if err != nil {
-		return nil, jsonataErr(err)
+		return nil, jsonataErr(err, field)
 	}
 	return v, nil
 }
@@ -386,19 +397,20 @@ func (ev *evaluator) taskInput() (params any, timeout, heartbeat int64, err erro
 	st := ev.st
 	if ev.jsonata() {
 		vars := ev.bindings(ev.t.Input, nil, nil, false, false)
-		params, err = ev.evalTemplate(st.arguments, vars, ev.t.Input)
+		params, err = ev.evalTemplate(st.arguments, vars, ev.t.Input, "Arguments")
 		if err != nil {
 			return nil, 0, 0, err
 		}
 		timeout, heartbeat = st.timeoutSeconds, st.heartbeatSeconds
 		for _, x := range []struct {
-			e   *jsonata.Expr
-			dst *int64
-		}{{st.timeoutJSONata, &timeout}, {st.heartbeatJSONata, &heartbeat}} {
+			e     *jsonata.Expr
+			dst   *int64
+			field string
+		}{{st.timeoutJSONata, &timeout, "TimeoutSeconds"}, {st.heartbeatJSONata, &heartbeat, "HeartbeatSeconds"}} {
 			if x.e == nil {
 				continue
 			}
-			v, err := ev.evalExpr(x.e, vars)
+			v, err := ev.evalExpr(x.e, vars, x.field)
 			if err != nil {
 				return nil, 0, 0, err
 			}
@@ -562,7 +574,7 @@ func (m *Machine) catchOutput(e *Execution, t *Thread, st *State, c *catcher, f 
 func (ev *evaluator) simpleOutput() (any, error) {
 	if ev.jsonata() {
 		vars := ev.bindings(ev.t.Input, nil, nil, false, false)
-		return ev.evalTemplate(ev.st.outputJSONat, vars, ev.t.Input)
+		return ev.evalTemplate(ev.st.outputJSONat, vars, ev.t.Input, "Output")
 	}
 	eff, err := ev.effectiveInput()
 	if err != nil {
@@ -578,13 +590,14 @@ func (ev *evaluator) failure() (*Failure, error) {
 	if ev.jsonata() {
 		vars := ev.bindings(ev.t.Input, nil, nil, false, false)
 		for _, x := range []struct {
-			e   *jsonata.Expr
-			dst *string
-		}{{st.errorJSONata, &f.Error}, {st.causeJSONata, &f.Cause}} {
+			e     *jsonata.Expr
+			dst   *string
+			field string
+		}{{st.errorJSONata, &f.Error, "Error"}, {st.causeJSONata, &f.Cause, "Cause"}} {
 			if x.e == nil {
 				continue
 			}
-			v, err := ev.evalExpr(x.e, vars)
+			v, err := ev.evalExpr(x.e, vars, x.field)
 			if err != nil {
 				return nil, err
 			}
@@ -698,7 +711,7 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 		case st.timestamp != nil:
 			until = *st.timestamp
 		case st.secondsJSONata != nil:
-			if v, err = ev.evalExpr(st.secondsJSONata, vars); err != nil {
+			if v, err = ev.evalExpr(st.secondsJSONata, vars, "Seconds"); err != nil {
 				return time.Time{}, nil, err
 			}
 			n, isInt := toInt(v)
@@ -707,7 +720,7 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 			}
 			until = now.Add(time.Duration(n) * time.Second)
 		case st.timestampJSONata != nil:
-			if v, err = ev.evalExpr(st.timestampJSONata, vars); err != nil {
+			if v, err = ev.evalExpr(st.timestampJSONata, vars, "Timestamp"); err != nil {
 				return time.Time{}, nil, err
 			}
 			s, _ := v.(string)
@@ -778,7 +791,7 @@ const maxWait = 24856 * 24 * time.Hour
 func (ev *evaluator) rule(r *choiceRule, input any, vars map[string]any) (bool, error) {
 	switch {
 	case r.condition != nil:
-		v, err := ev.evalExpr(r.condition, vars)
+		v, err := ev.evalExpr(r.condition, vars, "Condition")
 		if err != nil {
 			return false, err
 		}
@@ -967,7 +980,7 @@ func (m *Machine) parallel(e *Execution, t *Thread, st *State, ev *evaluator, no
 	var input any
 	var err error
 	if ev.jsonata() {
-		input, err = ev.evalTemplate(st.arguments, ev.bindings(t.Input, nil, nil, false, false), t.Input)
+		input, err = ev.evalTemplate(st.arguments, ev.bindings(t.Input, nil, nil, false, false), t.Input, "Arguments")
 	} else if input, err = ev.effectiveInput(); err == nil {
 		input, err = ev.applyPayload(st.parameters, input)
 	}
@@ -1008,7 +1021,7 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 		var vars map[string]any
 		if ev.jsonata() {
 			vars = ev.bindings(t.Input, nil, nil, false, false)
-			items, err = ev.evalTemplate(st.itemsJSONata, vars, t.Input)
+			items, err = ev.evalTemplate(st.itemsJSONata, vars, t.Input, "Items")
 			if err != nil {
 				return err
 			}
@@ -1026,6 +1039,13 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 			}
 		}
 		arr, ok := items.([]any)
+		if !ok && ev.jsonata() {
+			expr := "?"
+			if src, isStr := st.itemsSource.(string); isStr {
+				expr = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(src), "{%"), "%}"))
+			}
+			return fail(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s", expr, typeName(items), compactJSON(items))
+		}
 		if !ok {
 			return fail(ErrRuntime, "An error occurred while executing the state '%s'. The ItemsPath field must reference a JSON array, but got %s", st.Name, typeName(items))
 		}
@@ -1040,7 +1060,7 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 			t.MaxConc = n
 		}
 		if st.maxConcurrencyJSONata != nil {
-			v, err := ev.evalExpr(st.maxConcurrencyJSONata, vars)
+			v, err := ev.evalExpr(st.maxConcurrencyJSONata, vars, "MaxConcurrency")
 			if err != nil {
 				return err
 			}
@@ -1115,7 +1135,7 @@ func (m *Machine) mapLaunch(e *Execution, t *Thread, st *State, now time.Time) {
 		var err error
 		if ev.jsonata() {
 			vars := ev.bindings(t.Input, nil, nil, false, false)
-			input, err = ev.evalTemplate(st.itemSelectorJSONata, vars, item)
+			input, err = ev.evalTemplate(st.itemSelectorJSONata, vars, item, "ItemSelector")
 		} else if st.itemSelector != nil {
 			input, err = ev.applyPayload(st.itemSelector, t.Effective)
 		}
