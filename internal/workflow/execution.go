@@ -164,6 +164,9 @@ type Execution struct {
 	LastEvent        int64               `json:"lastEvent"`
 	// Transitions counts states entered, for metrics and benchmarks.
 	Transitions int64 `json:"transitions"`
+
+	// The unchanging parts of the context object, built on first use.
+	ctxExecution, ctxStateMachine map[string]any
 }
 
 // Done reports whether the execution has stopped.
@@ -200,7 +203,7 @@ func (m *Machine) Start(input []byte, o StartOptions, now time.Time) (*Execution
 		StartTime: now, Input: in, Status: StatusRunning,
 		Threads: map[int]*Thread{}, Pending: map[string]*Request{},
 	}
-	details := map[string]any{"input": payloadDetail(in), "inputDetails": map[string]any{"truncated": false}}
+	details := map[string]any{"input": payloadDetail(in), "inputDetails": notTruncated}
 	if o.RoleARN != "" {
 		details["roleArn"] = o.RoleARN
 	}
@@ -349,7 +352,7 @@ func (e *Execution) finish(status string, output any, f *Failure, now time.Time)
 	switch status {
 	case StatusSucceeded:
 		e.Output = output
-		e.record(nil, "ExecutionSucceeded", now, map[string]any{"output": payloadDetail(output), "outputDetails": map[string]any{"truncated": false}})
+		e.record(nil, "ExecutionSucceeded", now, map[string]any{"output": payloadDetail(output), "outputDetails": notTruncated})
 	case StatusFailed:
 		e.Error, e.Cause = f.Error, f.Cause
 		e.record(nil, "ExecutionFailed", now, map[string]any{"error": f.Error, "cause": f.Cause})
@@ -398,7 +401,7 @@ func (m *Machine) run(e *Execution, t *Thread, now time.Time, inv Invoker, issue
 func (m *Machine) enter(e *Execution, t *Thread, st *State, now time.Time, inv Invoker, issued []*Request) []*Request {
 	e.Transitions++
 	t.Entered = now
-	e.record(t, stateEvent(st.Type, "Entered"), now, map[string]any{"name": st.Name, "input": payloadDetail(t.Input), "inputDetails": map[string]any{"truncated": false}})
+	e.record(t, stateEvent(st.Type, "Entered"), now, map[string]any{"name": st.Name, "input": payloadDetail(t.Input), "inputDetails": notTruncated})
 	if jsonSize(t.Input) > MaxPayloadBytes {
 		m.handleError(e, t, st, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}, now)
 		return issued
@@ -423,7 +426,7 @@ func (m *Machine) execute(e *Execution, t *Thread, st *State, now time.Time, inv
 			m.handleError(e, t, st, asFailure(err), now)
 			return issued
 		}
-		e.record(t, "SucceedStateExited", now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": map[string]any{"truncated": false}})
+		e.record(t, "SucceedStateExited", now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": notTruncated})
 		m.threadDone(e, t, out, nil, now)
 	case "Fail":
 		f, err := ev.failure()
@@ -514,7 +517,7 @@ func (m *Machine) handleError(e *Execution, t *Thread, st *State, f *Failure, no
 			m.threadDone(e, t, nil, asFailure(err), now)
 			return
 		}
-		e.record(t, stateEvent(st.Type, "Exited"), now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": map[string]any{"truncated": false}})
+		e.record(t, stateEvent(st.Type, "Exited"), now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": notTruncated})
 		m.goTo(e, t, st, c.next, false, out, now)
 		return
 	}

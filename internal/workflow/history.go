@@ -85,7 +85,25 @@ func (h *HistoryEvent) UnmarshalJSON(data []byte) error {
 
 // stateTypeEvent is the history name of a state type's entered and exited
 // events: "Pass" → PassStateEntered / PassStateExited.
-func stateEvent(typ, what string) string { return typ + "State" + what }
+func stateEvent(typ, what string) string {
+	if what == "Entered" {
+		return enteredEvents[typ]
+	}
+	return exitedEvents[typ]
+}
+
+var enteredEvents, exitedEvents = map[string]string{}, map[string]string{}
+
+func init() {
+	for typ := range stateFields {
+		enteredEvents[typ] = typ + "StateEntered"
+		exitedEvents[typ] = typ + "StateExited"
+	}
+}
+
+// notTruncated is the inputDetails/outputDetails of every event: payloads
+// are never truncated. Shared, never modified.
+var notTruncated = map[string]any{"truncated": false}
 
 // payloadDetail is a state's or task's JSON as a history event holds it:
 // a string of JSON text. The text is made when the event is encoded, not

@@ -81,15 +81,20 @@ func (ev *evaluator) context() any {
 		return ev.ctx
 	}
 	e, t := ev.e, ev.t
-	ev.ctx = map[string]any{
-		"Execution": map[string]any{
+	if e.ctxExecution == nil {
+		// The execution's part never changes: build it once.
+		e.ctxExecution = map[string]any{
 			"Id": e.ARN, "Input": e.Input, "Name": e.Name, "RoleArn": e.RoleARN,
 			"StartTime": e.StartTime.UTC().Format("2006-01-02T15:04:05.000Z"), "RedriveCount": number(0),
-		},
+		}
+		e.ctxStateMachine = map[string]any{"Id": e.StateMachineARN, "Name": e.StateMachineName}
+	}
+	ev.ctx = map[string]any{
+		"Execution": e.ctxExecution,
 		"State": map[string]any{
 			"EnteredTime": t.Entered.UTC().Format("2006-01-02T15:04:05.000Z"), "Name": ev.st.Name,
 		},
-		"StateMachine": map[string]any{"Id": e.StateMachineARN, "Name": e.StateMachineName},
+		"StateMachine": e.ctxStateMachine,
 	}
 	if ev.st.Type == "Task" {
 		// Only Task states count retries (recorded AWS behaviour).
@@ -352,7 +357,7 @@ func (m *Machine) pass(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 
 // exit records the state's exit and transitions.
 func (m *Machine) exit(e *Execution, t *Thread, st *State, out any, now time.Time) {
-	d := map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": map[string]any{"truncated": false}}
+	d := map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": notTruncated}
 	e.record(t, stateEvent(st.Type, "Exited"), now, d)
 	m.transition(e, t, st, out, now)
 }
@@ -688,7 +693,7 @@ func (m *Machine) choice(e *Execution, t *Thread, st *State, ev *evaluator, now 
 		return
 	}
 	ev.commit()
-	e.record(t, "ChoiceStateExited", now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": map[string]any{"truncated": false}})
+	e.record(t, "ChoiceStateExited", now, map[string]any{"name": st.Name, "output": payloadDetail(out), "outputDetails": notTruncated})
 	m.goTo(e, t, st, next, false, out, now)
 }
 
