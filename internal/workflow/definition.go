@@ -116,6 +116,8 @@ type State struct {
 	maxConcurrencyJSONata                *jsonata.Expr
 	toleratedCount, toleratedPercent     *float64
 	toleratedCountPath, toleratedPctPath *path
+	toleratedCountJSONata                *jsonata.Expr
+	toleratedPctJSONata                  *jsonata.Expr
 }
 
 type retrier struct {
@@ -912,6 +914,21 @@ func (c *compiler) jsonataOrInt(st *State, obj map[string]any, key, loc string, 
 	return n, nil, true
 }
 
+func isExprString(v any) bool {
+	s, ok := v.(string)
+	return ok && jsonata.IsExpr(s)
+}
+
+// jsonataExpr compiles one JSONata expression field.
+func (c *compiler) jsonataExpr(src, loc string) *jsonata.Expr {
+	e, err := jsonata.Compile(src)
+	if err != nil {
+		c.schema(loc, "%v", err)
+		return nil
+	}
+	return e
+}
+
 func (c *compiler) pathField(obj map[string]any, key, loc string) *path {
 	v, ok := obj[key]
 	if !ok {
@@ -1418,7 +1435,9 @@ func (c *compiler) mapState(st *State, obj map[string]any, loc string) {
 	st.maxConcurrency, e, _ = c.jsonataOrInt(st, obj, "MaxConcurrency", loc, 0)
 	st.maxConcurrencyJSONata = e
 	st.maxConcurrencyPath = c.pathField(obj, "MaxConcurrencyPath", loc)
-	if v, ok := obj["ToleratedFailureCount"]; ok {
+	if v, ok := obj["ToleratedFailureCount"]; ok && st.QueryLanguage == JSONata && isExprString(v) {
+		st.toleratedCountJSONata = c.jsonataExpr(v.(string), loc+"/ToleratedFailureCount")
+	} else if ok {
 		n, ok := toInt(v)
 		if !ok || n < 0 {
 			c.schema(loc+"/ToleratedFailureCount", "ToleratedFailureCount must be a non-negative integer")
@@ -1426,7 +1445,9 @@ func (c *compiler) mapState(st *State, obj map[string]any, loc string) {
 		f := float64(n)
 		st.toleratedCount = &f
 	}
-	if v, ok := obj["ToleratedFailurePercentage"]; ok {
+	if v, ok := obj["ToleratedFailurePercentage"]; ok && st.QueryLanguage == JSONata && isExprString(v) {
+		st.toleratedPctJSONata = c.jsonataExpr(v.(string), loc+"/ToleratedFailurePercentage")
+	} else if ok {
 		f, ok := toFloat(v)
 		if !ok || f < 0 || f > 100 {
 			c.schema(loc+"/ToleratedFailurePercentage", "ToleratedFailurePercentage must be a number between 0 and 100")

@@ -229,11 +229,13 @@ func randomName() string {
 func (e *Execution) record(t *Thread, typ string, now time.Time, details map[string]any) {
 	e.LastEvent++
 	prev := e.LastEvent - 1
+	thread, parent := -1, -1
 	if t != nil {
 		prev = t.PrevEvent
 		t.PrevEvent = e.LastEvent
+		thread, parent = t.ID, t.Parent
 	}
-	e.History = append(e.History, HistoryEvent{Timestamp: now, Type: typ, ID: e.LastEvent, PreviousEventID: prev, Details: details})
+	e.History = append(e.History, HistoryEvent{Timestamp: now, Type: typ, ID: e.LastEvent, PreviousEventID: prev, Details: details, Thread: thread, ParentThread: parent})
 }
 
 // definitionOf resolves a thread's scope to its definition.

@@ -19,6 +19,11 @@ type HistoryEvent struct {
 	ID              int64
 	PreviousEventID int64
 	Details         map[string]any
+	// Thread and ParentThread say which line of control recorded the
+	// event (0 the top level, then Parallel branches and Map iterations in
+	// the order they started; -1 for execution events). They are not part
+	// of AWS's event and not encoded.
+	Thread, ParentThread int
 }
 
 // detailsKey is the JSON member AWS puts an event's details under.

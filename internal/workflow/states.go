@@ -331,12 +331,13 @@ func (m *Machine) pass(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 		}
 		result := eff
 		switch {
+		case st.hasResult:
+			// Result wins over Parameters (recorded AWS behaviour).
+			result = st.result
 		case st.parameters != nil:
 			if result, err = ev.applyPayload(st.parameters, eff); err != nil {
 				return nil, err
 			}
-		case st.hasResult:
-			result = st.result
 		}
 		if err := ev.assignJSONPath(st.assign, result); err != nil {
 			return nil, err
@@ -421,7 +422,7 @@ func (ev *evaluator) taskInput() (params any, timeout, heartbeat int64, err erro
 			}
 			n, ok := toInt(v)
 			if !ok || n <= 0 {
-				return nil, 0, 0, fail(ErrRuntime, "The timeout of state '%s' must be a positive integer, got %s", st.Name, compactJSON(v))
+				return nil, 0, 0, fail(ErrQueryEvaluationError, "The JSONata expression specified for the field '%s' of state '%s' must evaluate to a positive integer, got %s", x.field, st.Name, compactJSON(v))
 			}
 			*x.dst = n
 		}
@@ -721,7 +722,7 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 			}
 			n, isInt := toInt(v)
 			if !isInt || n < 0 {
-				return time.Time{}, nil, fail(ErrRuntime, "The Seconds of Wait state '%s' must be a non-negative integer, got %s", st.Name, compactJSON(v))
+				return time.Time{}, nil, fail(ErrQueryEvaluationError, "The JSONata expression specified for the field 'Seconds' of Wait state '%s' must evaluate to a non-negative integer, got %s", st.Name, compactJSON(v))
 			}
 			until = now.Add(time.Duration(n) * time.Second)
 		case st.timestampJSONata != nil:
@@ -731,7 +732,7 @@ func (m *Machine) wait(e *Execution, t *Thread, st *State, ev *evaluator, now ti
 			s, _ := v.(string)
 			ts, perr := parseTimestamp(s)
 			if perr != nil {
-				return time.Time{}, nil, fail(ErrRuntime, "The Timestamp of Wait state '%s' must be an RFC 3339 timestamp, got %s", st.Name, compactJSON(v))
+				return time.Time{}, nil, fail(ErrQueryEvaluationError, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", valueText(v))
 			}
 			until = ts
 		case st.secondsPath != nil:
@@ -1055,6 +1056,7 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 			return fail(ErrRuntime, "An error occurred while executing the state '%s'. The ItemsPath field must reference a JSON array, but got %s", st.Name, typeName(items))
 		}
 		// Concurrency and tolerance.
+		count, pct := st.toleratedCount, st.toleratedPercent
 		t.MaxConc = st.maxConcurrency
 		if st.maxConcurrencyPath != nil {
 			v, ok := st.maxConcurrencyPath.eval(ev.scope(eff))
@@ -1071,12 +1073,30 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 			}
 			n, isInt := toInt(v)
 			if !isInt || n < 0 {
-				return fail(ErrRuntime, "The MaxConcurrency of state '%s' must be a non-negative integer", st.Name)
+				return fail(ErrQueryEvaluationError, "The JSONata expression specified for the field 'MaxConcurrency' of state '%s' must evaluate to a non-negative integer, got %s", st.Name, compactJSON(v))
 			}
 			t.MaxConc = n
 		}
+		for _, x := range []struct {
+			e     *jsonata.Expr
+			dst   **float64
+			field string
+			max   float64
+		}{{st.toleratedCountJSONata, &count, "ToleratedFailureCount", math.MaxFloat64}, {st.toleratedPctJSONata, &pct, "ToleratedFailurePercentage", 100}} {
+			if x.e == nil {
+				continue
+			}
+			v, err := ev.evalExpr(x.e, vars, x.field)
+			if err != nil {
+				return err
+			}
+			f, ok := toFloat(v)
+			if !ok || f < 0 || f > x.max {
+				return fail(ErrQueryEvaluationError, "The JSONata expression specified for the field '%s' of state '%s' must evaluate to a number between 0 and %v, got %s", x.field, st.Name, x.max, compactJSON(v))
+			}
+			*x.dst = &f
+		}
 		t.Tolerate = -1
-		count, pct := st.toleratedCount, st.toleratedPercent
 		if st.toleratedCountPath != nil {
 			v, _ := st.toleratedCountPath.eval(ev.scope(eff))
 			f, ok := toFloat(v)

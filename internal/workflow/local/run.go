@@ -169,14 +169,48 @@ func Run(ctx context.Context, m *workflow.Machine, input []byte, o Options) (*Re
 		}
 		res.Output = out
 	}
-	for _, h := range e.History {
-		if strings.HasSuffix(h.Type, "StateEntered") {
-			if n, ok := h.Details["name"].(string); ok {
-				res.States = append(res.States, n)
+	res.States = statesInTreeOrder(e.History)
+	return res, nil
+}
+
+// statesInTreeOrder lists the states entered: each line of control in the
+// order it entered them, with the branches or iterations a Parallel or
+// Map state started listed right after it, one after the other in the
+// order they started — the same list whatever the virtual clock made
+// them interleave.
+func statesInTreeOrder(history []workflow.HistoryEvent) []string {
+	type item struct {
+		name string
+		kids []int // threads started under this state, in order
+	}
+	lines := map[int][]*item{}
+	seen := map[int]bool{}
+	for _, h := range history {
+		if !strings.HasSuffix(h.Type, "StateEntered") {
+			continue
+		}
+		name, _ := h.Details["name"].(string)
+		if !seen[h.Thread] {
+			seen[h.Thread] = true
+			if parent := lines[h.ParentThread]; h.ParentThread >= 0 && len(parent) > 0 {
+				last := parent[len(parent)-1]
+				last.kids = append(last.kids, h.Thread)
+			}
+		}
+		lines[h.Thread] = append(lines[h.Thread], &item{name: name})
+	}
+	out := []string{}
+	var walk func(thread int)
+	walk = func(thread int) {
+		for _, it := range lines[thread] {
+			out = append(out, it.name)
+			for _, k := range it.kids {
+				walk(k)
 			}
 		}
 	}
-	return res, nil
+	walk(0)
+	return out
 }
 
 // lessID orders request ids ("r12") by number.
