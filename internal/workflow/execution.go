@@ -278,7 +278,11 @@ func (m *Machine) Advance(e *Execution, now time.Time, inv Invoker) []*Request {
 		if t == nil || t.Phase == phaseDone {
 			continue
 		}
-		issued = m.run(e, t, now, inv, issued)
+		issued = m.run(e, t, now, inv, issued, limit)
+		if t.Phase == phaseEnter && e.Status == StatusRunning && e.Transitions >= limit {
+			// Out of budget mid-run: the thread goes on next time.
+			e.Runnable = append([]int{t.ID}, e.Runnable...)
+		}
 	}
 	return issued
 }
@@ -383,8 +387,8 @@ func (e *Execution) newRequest(t *Thread, kind string) *Request {
 }
 
 // run advances one thread until it blocks or ends.
-func (m *Machine) run(e *Execution, t *Thread, now time.Time, inv Invoker, issued []*Request) []*Request {
-	for t.Phase == phaseEnter && e.Status == StatusRunning {
+func (m *Machine) run(e *Execution, t *Thread, now time.Time, inv Invoker, issued []*Request, limit int64) []*Request {
+	for t.Phase == phaseEnter && e.Status == StatusRunning && e.Transitions < limit {
 		st := m.definitionOf(t).States[t.State]
 		if t.Retrying {
 			t.Retrying = false
