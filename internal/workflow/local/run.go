@@ -13,7 +13,7 @@ import (
 
 // MaxTransitions stops a local run that enters more states than this: a
 // runbook looping forever.
-const MaxTransitions = 1_000_000
+const MaxTransitions = 100_000
 
 // Options configure a local run.
 type Options struct {
