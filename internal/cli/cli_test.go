@@ -172,14 +172,7 @@ func TestReadArg(t *testing.T) {
 
 func TestTestPatternWorksWithoutAServer(t *testing.T) {
 	t.Parallel()
-	run := func(args ...string) (int, string, string) {
-		root := cli.NewRoot()
-		var out, errOut bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(&errOut)
-		code := cli.Execute(context.Background(), root, append([]string{"--url", "http://127.0.0.1:1", "--token", ""}, args...))
-		return code, out.String(), errOut.String()
-	}
+	run := runOffline
 	p := filepath.Join(t.TempDir(), "p.json")
 	require.NoError(t, os.WriteFile(p, []byte(`{"source":["aws.cloudwatch"],"detail":{"state":{"value":["ALARM"]}}}`), 0o600))
 	event, err := filepath.Abs("../../testdata/fixtures/cloudwatch/alarm-state-change-ok-to-alarm.json")
