@@ -128,6 +128,9 @@ func parseDocuments(file string, b []byte) ([]Document, error) {
 		if d.Kind == "" || d.Name == "" {
 			return nil, fmt.Errorf("%s: kind and name are required", where)
 		}
+		if err := inlineDefinitionFile(file, d.Kind, m["spec"]); err != nil {
+			return nil, fmt.Errorf("%s: %w", where, err)
+		}
 		spec, err := json.Marshal(m["spec"])
 		if err != nil {
 			return nil, fmt.Errorf("%s: spec: %w", where, err)
@@ -507,4 +510,32 @@ only over HTTPS from an sns.<region>.amazonaws.com host.`,
 	}
 	cmd.AddCommand(pending, confirm)
 	return cmd
+}
+
+// inlineDefinitionFile replaces a StateMachine spec's DefinitionFile (a
+// path relative to the document's file) with the Definition it holds, as
+// the server takes definitions inline.
+func inlineDefinitionFile(file, kind string, spec any) error {
+	m, ok := spec.(map[string]any)
+	if !ok || !strings.EqualFold(kind, "StateMachine") {
+		return nil
+	}
+	path, ok := m["DefinitionFile"].(string)
+	if !ok || path == "" {
+		return nil
+	}
+	if !filepath.IsAbs(path) && file != "-" {
+		path = filepath.Join(filepath.Dir(file), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("DefinitionFile: %w", err)
+	}
+	var def any
+	if err := json.Unmarshal(b, &def); err != nil {
+		return fmt.Errorf("DefinitionFile %s is not JSON: %w", path, err)
+	}
+	delete(m, "DefinitionFile")
+	m["Definition"] = def
+	return nil
 }

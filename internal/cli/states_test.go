@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/firstline/firstline/internal/cli"
+	"github.com/firstline/firstline/internal/server/servertest"
+	"github.com/firstline/firstline/internal/store"
 )
 
 func runOffline(args ...string) (int, string, string) {
@@ -102,4 +104,25 @@ func TestStatesRun(t *testing.T) {
 	code, _, errOut = runOffline("states", "run", "--definition", "file://"+bad)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "SCHEMA_VALIDATION_FAILED")
+}
+
+// TestApplyStateMachine applies the seed runbook as a StateMachine resource
+// with DefinitionFile, reads it back, and sees an invalid one refused with
+// its diagnostics.
+func TestApplyStateMachine(t *testing.T) {
+	t.Parallel()
+	s := servertest.Start(t, store.SQLite)
+	code, out, errOut := run(t, s, s.AdminToken, "apply", "-f", "../../examples/first-response/state-machine.yaml")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "first-response")
+	code, out, errOut = run(t, s, s.AdminToken, "get", "StateMachine", "first-response", "-o", "json")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, `Alert Count Check Invoke`)
+	require.NotContains(t, out, "DefinitionFile")
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("kind: StateMachine\nname: broken\nspec:\n  Definition:\n    StartAt: A\n    States:\n      A: {Type: Pass, Next: Nowhere}\n"), 0o600))
+	code, _, errOut = run(t, s, s.AdminToken, "apply", "-f", bad)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "MISSING_TRANSITION_TARGET at /States/A/Next")
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/firstline/firstline/internal/execution"
 	"io"
 	"log/slog"
 	"net"
@@ -147,7 +148,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	// Resource kinds for apply.
 	kinds := resource.NewRegistry()
-	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}} {
+	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{}} {
 		if err := kinds.Register(k); err != nil {
 			return s.fail(err)
 		}
