@@ -1144,11 +1144,11 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 		m.mapFinish(e, t, st, now)
 		return
 	}
-	m.mapLaunch(e, t, st, now)
+	m.mapLaunch(e, t, st, now, true)
 }
 
 // mapLaunch starts iterations up to MaxConcurrency.
-func (m *Machine) mapLaunch(e *Execution, t *Thread, st *State, now time.Time) {
+func (m *Machine) mapLaunch(e *Execution, t *Thread, st *State, now time.Time, first bool) {
 	var started []int
 	for t.NextItem < len(t.Items) && (t.MaxConc == 0 || int64(t.Running) < t.MaxConc) {
 		i := t.NextItem
@@ -1178,8 +1178,15 @@ func (m *Machine) mapLaunch(e *Execution, t *Thread, st *State, now time.Time) {
 		kid.PrevEvent = t.PrevEvent
 		started = append(started, kid.ID)
 	}
-	if len(started) > 0 {
+	switch {
+	case len(started) == 0:
+	case first:
+		// The first iterations run before anything else waiting.
 		e.Runnable = append(started, e.Runnable...)
+	default:
+		// Later ones queue behind the iterations already started, so
+		// that items start in order.
+		e.Runnable = append(e.Runnable, started...)
 	}
 }
 
@@ -1228,7 +1235,7 @@ func (m *Machine) childDone(e *Execution, t *Thread, kid *Thread, now time.Time)
 		t.Results[kid.Index] = kid.Output
 	}
 	if t.Finished < len(t.Items) {
-		m.mapLaunch(e, t, st, now)
+		m.mapLaunch(e, t, st, now, false)
 		return
 	}
 	m.mapFinish(e, t, st, now)

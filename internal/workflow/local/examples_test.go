@@ -78,3 +78,54 @@ func TestFirstResponseRunbook(t *testing.T) {
 		})
 	}
 }
+
+// TestRestartFleetExample runs examples/states/restart-fleet.asl.json on its
+// mock test cases.
+func TestRestartFleetExample(t *testing.T) {
+	dir := "../../../examples/states/"
+	def, err := os.ReadFile(dir + "restart-fleet.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := workflow.Parse(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(dir + "restart-fleet.mock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := local.ParseMockConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input, err := os.ReadFile(dir + "restart-fleet.input.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, output string
+		paged        bool
+		elapsed      time.Duration
+	}{
+		{"AllRestart", `{"failed":[],"results":[{"host":"i-0a1","ok":true},{"host":"i-0b2","ok":true},{"host":"i-0c3","ok":true},{"host":"i-0d4","ok":true}]}`, false, 0},
+		{"OneThrottledThenOk", `{"failed":[],"results":[{"host":"i-0a1","ok":true},{"host":"i-0b2","ok":true},{"host":"i-0c3","ok":true},{"host":"i-0d4","ok":true}]}`, false, 2 * time.Second},
+		{"TwoHostsFail", `{"failed":["i-0b2","i-0c3"],"results":[{"host":"i-0a1","ok":true},{"error":"SSM.InvalidInstanceId","host":"i-0b2","ok":false},{"error":"SSM.InvalidInstanceId","host":"i-0c3","ok":false},{"host":"i-0d4","ok":true}]}`, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := local.Run(context.Background(), m, input, local.Options{StateMachineName: "restart-fleet", Mock: mc, TestCase: tc.name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != workflow.StatusSucceeded || string(res.Output) != tc.output {
+				t.Errorf("%s %s\nwant output %s", res.Status, res.Output, tc.output)
+			}
+			if paged := slices.Contains(res.States, "Page on-call"); paged != tc.paged {
+				t.Errorf("paged = %v, want %v", paged, tc.paged)
+			}
+			if got := res.StopDate.Sub(res.StartDate); got != tc.elapsed {
+				t.Errorf("virtual run time %v, want %v", got, tc.elapsed)
+			}
+		})
+	}
+}
