@@ -53,6 +53,10 @@ type Request struct {
 	HeartbeatSeconds int64 `json:"heartbeatSeconds,omitempty"`
 	// Timer requests: when to fire.
 	Until time.Time `json:"until,omitzero"`
+	// IdempotencyKey is set by a durable driver before it invokes an
+	// integration: the same for every try of this request, different for
+	// every other request. Integrations pass it on.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 
 // Response answers a Request. A task succeeds with Output, or fails with
