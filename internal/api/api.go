@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"github.com/firstline/firstline/internal/execution"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -24,6 +25,9 @@ type Config struct {
 	Resources *resource.Store
 	// Rules routes ingested events to rule targets (nil: no routing).
 	Rules *rule.Engine
+	// Executions runs state machines (nil: the execution routes answer
+	// 503).
+	Executions *execution.Executor
 	// OnResourceChange, if set, is called after a resource changed through
 	// this API (the hook handler drops its cache).
 	OnResourceChange func()

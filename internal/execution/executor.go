@@ -64,8 +64,8 @@ type Executor struct {
 	// Account and Region make ARNs: arn:aws:states:REGION:ACCOUNT:...
 	Account, Region string
 	// Publish, if set, commits events about executions (status changes)
-	// in the step's transaction.
-	Publish func(ctx context.Context, tx store.Tx, e *Summary) error
+	// in the step's transaction (see Publisher).
+	Publish func(ctx context.Context, tx store.Tx, e *Summary, account, region string) error
 	Now     func() time.Time
 
 	mu       sync.Mutex
@@ -283,7 +283,8 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 		if err != nil {
 			return err
 		}
-		if err := x.Publish(ctx, tx, s); err != nil {
+		s.StateMachineArn = x.StateMachineARN(s.StateMachine)
+		if err := x.Publish(ctx, tx, s, x.Account, x.Region); err != nil {
 			return err
 		}
 	}

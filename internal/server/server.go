@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/firstline/firstline/internal/execution"
+	"github.com/firstline/firstline/internal/workflow"
 	"io"
 	"log/slog"
 	"net"
@@ -37,6 +38,10 @@ import (
 
 // deliveryWorkers is how many rule deliveries run at once on a replica.
 const deliveryWorkers = 64
+
+// executionWorkers is how many execution steps and tasks run at once on a
+// replica.
+const executionWorkers = 32
 
 // NewLogger builds the slog logger for a configuration, writing to w.
 func NewLogger(cfg Config, w io.Writer) *slog.Logger {
@@ -164,7 +169,17 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 
 	// Jobs: one worker per kind, registered here.
+	// Executions of state machines; task integrations register in
+	// integrations as their capabilities arrive.
+	integrations := workflow.NewRegistry()
+	executions := &execution.Executor{
+		DB: db, Resources: resources, Registry: integrations,
+		Logger:  s.logger.With("component", "execution"),
+		Account: cfg.Account, Region: cfg.Region,
+	}
+	executions.Publish = execution.Publisher(events, s.rules)
 	workers := river.NewWorkers()
+	executions.Workers(workers)
 	if err := river.AddWorkerSafely(workers, &event.PruneWorker{Store: events, Retention: cfg.EventRetention, Logger: s.logger.With("component", "event")}); err != nil {
 		return s.fail(err)
 	}
@@ -177,7 +192,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := db.ConfigureJobs(store.JobsConfig{
 		Workers:      workers,
 		PeriodicJobs: []*river.PeriodicJob{event.PeriodicPrune(time.Hour)},
-		Queues:       map[string]int{rule.DeliveryQueue: deliveryWorkers},
+		Queues:       map[string]int{rule.DeliveryQueue: deliveryWorkers, execution.Queue: executionWorkers},
 		Logger:       s.logger,
 		OnJobEvent:   storeMetrics.ObserveJob,
 	}); err != nil {
@@ -191,7 +206,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 	a := api.New(api.Config{
 		DB: db, Events: events, Tokens: tokens, Committer: s.committer,
-		Resources: resources, Rules: s.rules,
+		Resources: resources, Rules: s.rules, Executions: executions,
 		Defaults: event.Defaults{Account: cfg.Account, Region: cfg.Region},
 		Logger:   s.logger, Metrics: apiMetrics,
 	})
