@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,6 +107,11 @@ func (x *Executor) executionARN(machine, name string) string {
 
 var executionNameRE = regexp.MustCompile(`^[0-9A-Za-z_-]{1,80}$`)
 
+// ErrInvalidInput wraps the errors of a StartExecution request that can
+// never succeed: an invalid execution name, input that is not JSON or is
+// larger than 256 KiB.
+var ErrInvalidInput = errors.New("invalid input")
+
 // ErrExecutionExists is returned by Start when an execution of the same
 // name has a different input (StartExecution's ExecutionAlreadyExists).
 var ErrExecutionExists = errors.New("ExecutionAlreadyExists")
@@ -133,12 +139,12 @@ func (x *Executor) Start(ctx context.Context, machine, name string, input []byte
 		return nil, err
 	}
 	if name != "" && !executionNameRE.MatchString(name) {
-		return nil, fmt.Errorf("invalid execution name %q: 1 to 80 letters, digits, - and _", name)
+		return nil, fmt.Errorf("%w: invalid execution name %q: 1 to 80 letters, digits, - and _", ErrInvalidInput, name)
 	}
 	now := x.now()
 	e, err := m.Start(input, workflow.StartOptions{Name: name, StateMachineName: machine, StateMachineARN: x.StateMachineARN(machine)}, now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	e.ARN = x.executionARN(machine, e.Name)
 	var out *Summary
@@ -231,6 +237,13 @@ func (x *Executor) load(ctx context.Context, tx store.Querier, arn string, lock 
 // publish changes.
 func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e *workflow.Execution, prevStatus string) error {
 	now := x.now()
+	if prevStatus == workflow.StatusRunning+"?" && x.Publish != nil {
+		// A new execution: RUNNING first, whatever this step ends with.
+		if err := x.publish(ctx, tx, e.ARN); err != nil {
+			return err
+		}
+		prevStatus = workflow.StatusRunning + "?new"
+	}
 	issued := m.Advance(e, now, nil)
 	if !e.Done() && len(e.Runnable) > 0 {
 		// Out of budget: continue in another job.
@@ -238,7 +251,7 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 			return err
 		}
 	}
-	if prevStatus == workflow.StatusRunning+"?" {
+	if strings.HasPrefix(prevStatus, workflow.StatusRunning+"?") {
 		// A new execution: its timeout timer was created by Start.
 		for _, r := range e.Pending {
 			if r.Kind == workflow.KindTimer && r.Thread < 0 {
@@ -278,17 +291,20 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 		e.ARN, e.Status, output, e.Error, e.Cause, stop, string(cp), e.LastEvent); err != nil {
 		return err
 	}
-	if x.Publish != nil && e.Status != prevStatus {
-		s, err := describe(ctx, tx, e.ARN)
-		if err != nil {
-			return err
-		}
-		s.StateMachineArn = x.StateMachineARN(s.StateMachine)
-		if err := x.Publish(ctx, tx, s, x.Account, x.Region); err != nil {
-			return err
-		}
+	if x.Publish != nil && e.Status != strings.TrimSuffix(prevStatus, "?new") && e.Status != workflow.StatusRunning {
+		return x.publish(ctx, tx, e.ARN)
 	}
 	return nil
+}
+
+// publish sends the execution's status change event.
+func (x *Executor) publish(ctx context.Context, tx store.Tx, arn string) error {
+	s, err := describe(ctx, tx, arn)
+	if err != nil {
+		return err
+	}
+	s.StateMachineArn = x.StateMachineARN(s.StateMachine)
+	return x.Publish(ctx, tx, s, x.Account, x.Region)
 }
 
 // enqueue makes the job that answers request r.

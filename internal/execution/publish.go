@@ -3,6 +3,7 @@ package execution
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/rule"
@@ -55,6 +56,7 @@ func StatusChangeEvent(s *Summary, account, region string) *event.Event {
 	}{s.ExecutionArn, s.StateMachineArn, s.Name, s.Status, s.StartDate.UnixMilli(), stop,
 		str(s.Input), details{true}, str(s.Output), outDetails, optional(s.Error), optional(s.Cause)})
 	return &event.Event{
+		Version: "0", ID: event.NewID(), Time: time.Now().UTC().Truncate(time.Second),
 		Source: "aws.states", DetailType: "Step Functions Execution Status Change",
 		Account: account, Region: region, Resources: []string{s.ExecutionArn}, Detail: detail,
 	}
@@ -66,11 +68,11 @@ func StatusChangeEvent(s *Summary, account, region string) *event.Event {
 func Publisher(events *event.Store, rules *rule.Engine) func(ctx context.Context, tx store.Tx, s *Summary, account, region string) error {
 	return func(ctx context.Context, tx store.Tx, s *Summary, account, region string) error {
 		ev := StatusChangeEvent(s, account, region)
-		ev.Time = s.StartDate
+		ev.Time = s.StartDate.Truncate(time.Second)
 		if s.StopDate != nil {
-			ev.Time = *s.StopDate
+			ev.Time = s.StopDate.Truncate(time.Second)
 		}
-		enc, err := event.Encode([]*event.Event{ev}, ev.Time)
+		enc, err := event.Encode([]*event.Event{ev}, time.Now())
 		if err != nil {
 			return err
 		}
@@ -79,8 +81,10 @@ func Publisher(events *event.Store, rules *rule.Engine) func(ctx context.Context
 			if err != nil {
 				return err
 			}
-			if err := route(ctx, tx); err != nil {
-				return err
+			if route != nil { // nil when no rule matches
+				if err := route(ctx, tx); err != nil {
+					return err
+				}
 			}
 		}
 		events.Append(tx, enc)

@@ -178,6 +178,9 @@ func (s *Server) Start(ctx context.Context) error {
 		Account: cfg.Account, Region: cfg.Region,
 	}
 	executions.Publish = execution.Publisher(events, s.rules)
+	if err := targets.RegisterArn("states", execution.Target{X: executions}); err != nil {
+		return s.fail(err)
+	}
 	workers := river.NewWorkers()
 	executions.Workers(workers)
 	if err := river.AddWorkerSafely(workers, &event.PruneWorker{Store: events, Retention: cfg.EventRetention, Logger: s.logger.With("component", "event")}); err != nil {
