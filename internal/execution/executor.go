@@ -281,6 +281,9 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 	var output any
 	var stop any
 	if e.Done() {
+		if _, err := tx.Exec(ctx, `DELETE FROM task_tokens WHERE execution = $1`, e.ARN); err != nil {
+			return err
+		}
 		stop = e.StopTime.UnixMicro()
 		if e.Status == workflow.StatusSucceeded {
 			b, _ := json.Marshal(e.Output)
@@ -313,6 +316,11 @@ func (x *Executor) enqueue(ctx context.Context, tx store.Tx, arn string, r *work
 	case workflow.KindTask:
 		if err := tx.InsertJob(ctx, TaskArgs{Execution: arn, Request: r.ID}, &river.InsertOpts{Queue: Queue, MaxAttempts: 25}); err != nil {
 			return err
+		}
+		if r.TaskToken != "" {
+			if err := x.rememberToken(ctx, tx, arn, r); err != nil {
+				return err
+			}
 		}
 		if r.TimeoutSeconds > 0 {
 			at := x.now().Add(time.Duration(r.TimeoutSeconds) * time.Second)
@@ -455,4 +463,5 @@ func (x *Executor) Workers(ws *river.Workers) {
 	river.AddWorker(ws, &AdvanceWorker{X: x})
 	river.AddWorker(ws, &TaskWorker{X: x})
 	river.AddWorker(ws, &TimerWorker{X: x})
+	river.AddWorker(ws, &HeartbeatWorker{X: x})
 }

@@ -25,6 +25,17 @@ CREATE TABLE execution_events (
     PRIMARY KEY (execution, id)
 );
 
+-- Task tokens of .waitForTaskToken tasks waiting for SendTaskSuccess,
+-- SendTaskFailure or SendTaskHeartbeat.
+CREATE TABLE task_tokens (
+    token         TEXT    PRIMARY KEY,
+    execution     TEXT    NOT NULL,
+    request       TEXT    NOT NULL,
+    heartbeat_us  BIGINT  NOT NULL
+);
+CREATE INDEX task_tokens_execution ON task_tokens (execution);
+
 -- +goose Down
+DROP TABLE task_tokens;
 DROP TABLE execution_events;
 DROP TABLE executions;
