@@ -106,23 +106,32 @@ func TestStatesRun(t *testing.T) {
 	require.Contains(t, errOut, "SCHEMA_VALIDATION_FAILED")
 }
 
-// TestApplyStateMachine applies the seed runbook as a StateMachine resource
-// with DefinitionFile, reads it back, and sees an invalid one refused with
-// its diagnostics.
+// TestApplyStateMachine applies a StateMachine resource with
+// DefinitionFile, reads it back, and sees invalid ones refused with their
+// diagnostics: a broken definition, and the seed runbook while the server
+// has no Run Command and SNS integrations.
 func TestApplyStateMachine(t *testing.T) {
 	t.Parallel()
 	s := servertest.Start(t, store.SQLite)
-	code, out, errOut := run(t, s, s.AdminToken, "apply", "-f", "../../examples/first-response/state-machine.yaml")
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "triage.asl.json"), []byte(`{"StartAt":"Pick","States":{"Pick":{"Type":"Pass","Parameters":{"alarm.$":"$.detail.alarmName"},"End":true}}}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "triage.yaml"), []byte("kind: StateMachine\nname: triage\nspec:\n  DefinitionFile: triage.asl.json\n"), 0o600))
+	code, out, errOut := run(t, s, s.AdminToken, "apply", "-f", filepath.Join(dir, "triage.yaml"))
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, "first-response")
-	code, out, errOut = run(t, s, s.AdminToken, "get", "StateMachine", "first-response", "-o", "json")
+	require.Contains(t, out, "triage")
+	code, out, errOut = run(t, s, s.AdminToken, "get", "StateMachine", "triage", "-o", "json")
 	require.Equal(t, 0, code, errOut)
-	require.Contains(t, out, `Alert Count Check Invoke`)
+	require.Contains(t, out, `alarm.$`)
 	require.NotContains(t, out, "DefinitionFile")
 
-	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("kind: StateMachine\nname: broken\nspec:\n  Definition:\n    StartAt: A\n    States:\n      A: {Type: Pass, Next: Nowhere}\n"), 0o600))
 	code, _, errOut = run(t, s, s.AdminToken, "apply", "-f", bad)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "MISSING_TRANSITION_TARGET at /States/A/Next")
+
+	code, _, errOut = run(t, s, s.AdminToken, "apply", "-f", "../../examples/first-response/state-machine.yaml")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "INVALID_RESOURCE at /States/Restart Http/Resource: no integration runs arn:aws:states:::aws-sdk:ssm:sendCommand")
+	require.Contains(t, errOut, "available:")
 }

@@ -32,8 +32,12 @@ type Spec struct {
 	Comment string `json:"Comment,omitempty"`
 }
 
-// Kind is the StateMachine resource kind.
-type Kind struct{}
+// Kind is the StateMachine resource kind. With Registry set, every Task
+// resource must have an integration (the server's registry); without it
+// (tests, offline checks) any ARN is accepted.
+type Kind struct {
+	Registry *workflow.Registry
+}
 
 // Name returns "StateMachine".
 func (Kind) Name() string { return KindName }
@@ -42,7 +46,7 @@ func (Kind) Name() string { return KindName }
 // {"Type":"STANDARD","Definition":{...}} (and Comment when set). A
 // definition that fails validation is rejected with every ERROR
 // diagnostic, each with its location in the definition.
-func (Kind) Normalize(_ string, raw json.RawMessage) (json.RawMessage, error) {
+func (k Kind) Normalize(_ string, raw json.RawMessage) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var spec Spec
@@ -72,6 +76,18 @@ func (Kind) Normalize(_ string, raw json.RawMessage) (json.RawMessage, error) {
 	m, diags := workflow.Compile(def)
 	if m == nil {
 		return nil, &resource.FieldError{Path: "Definition", Msg: diagnosticsText(diags)}
+	}
+	if k.Registry != nil {
+		var unknown []workflow.Diagnostic
+		for _, t := range m.Tasks() {
+			if _, _, ok := k.Registry.Lookup(t.Resource); !ok {
+				unknown = append(unknown, workflow.Diagnostic{Severity: "ERROR", Code: "INVALID_RESOURCE", Location: t.Location,
+					Message: fmt.Sprintf("no integration runs %s on this server; available: %s", t.Resource, strings.Join(k.Registry.Keys(), ", "))})
+			}
+		}
+		if len(unknown) > 0 {
+			return nil, &resource.FieldError{Path: "Definition", Msg: diagnosticsText(unknown)}
+		}
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, def); err != nil {

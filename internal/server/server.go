@@ -151,9 +151,12 @@ func (s *Server) Start(ctx context.Context) error {
 			return s.fail(err)
 		}
 	}
+	// Task integrations of state machines register here as their
+	// capabilities arrive; StateMachine definitions are checked against it.
+	integrations := workflow.NewRegistry()
 	// Resource kinds for apply.
 	kinds := resource.NewRegistry()
-	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{}} {
+	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{Registry: integrations}} {
 		if err := kinds.Register(k); err != nil {
 			return s.fail(err)
 		}
@@ -169,9 +172,6 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 
 	// Jobs: one worker per kind, registered here.
-	// Executions of state machines; task integrations register in
-	// integrations as their capabilities arrive.
-	integrations := workflow.NewRegistry()
 	executions := &execution.Executor{
 		DB: db, Resources: resources, Registry: integrations,
 		Logger:  s.logger.With("component", "execution"),

@@ -136,3 +136,45 @@ func normalizeResource(resource string) (string, string, error) {
 	a.Resource = res
 	return a.String(), pattern, nil
 }
+
+// Keys lists the registered resource keys, sorted, for messages.
+func (r *Registry) Keys() []string {
+	var out []string
+	for k := range r.exact {
+		out = append(out, k)
+	}
+	for _, p := range r.prefixes {
+		out = append(out, p.prefix+"*")
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TaskRef is one Task state of a machine: its name, Resource and location
+// in the definition (a JSON pointer such as /States/Restart/Resource).
+type TaskRef struct {
+	State, Resource, Location string
+}
+
+// Tasks lists every Task state of the machine, nested ones included, in
+// location order.
+func (m *Machine) Tasks() []TaskRef {
+	var out []TaskRef
+	var walk func(d *Definition)
+	walk = func(d *Definition) {
+		for _, st := range d.States {
+			if st.Type == "Task" {
+				out = append(out, TaskRef{State: st.Name, Resource: st.Resource, Location: st.loc + "/Resource"})
+			}
+			for _, b := range st.Branches {
+				walk(b)
+			}
+			if st.Processor != nil {
+				walk(st.Processor)
+			}
+		}
+	}
+	walk(m.Definition)
+	sort.Slice(out, func(i, j int) bool { return out[i].Location < out[j].Location })
+	return out
+}
