@@ -48,13 +48,45 @@ func Rewrite(src string) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			b.WriteString(src[i:j])
+			b.WriteString(literalBackslashes(src[i:j]))
 			i = j
 		default:
 			return "", fmt.Errorf("unexpected %q at position %d", src[i], i)
 		}
 	}
 	return b.String(), nil
+}
+
+// literalBackslashes keeps a backslash that starts no RFC 9535 escape
+// inside a quoted name as a literal backslash (Jayway, and so AWS, read
+// $['a\"b'] as the name a\"b), instead of failing to parse.
+func literalBackslashes(seg string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case quote == 0:
+			if c == '\'' || c == '"' {
+				quote = c
+			}
+		case c == '\\':
+			if i+1 < len(seg) && strings.IndexByte("\\/bfnrtu", seg[i+1]) < 0 && seg[i+1] != quote {
+				b.WriteString(`\\`)
+				continue
+			}
+			b.WriteByte(c)
+			i++
+			if i < len(seg) {
+				b.WriteByte(seg[i])
+			}
+			continue
+		case c == quote:
+			quote = 0
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // bracketEnd returns the index just past the "]" closing the "[" at

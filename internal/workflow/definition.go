@@ -408,7 +408,10 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // assignment is a variable name an Assign field sets, and where.
-type assignment struct{ name, loc string }
+type assignment struct {
+	name, loc string
+	catch     bool // in a catcher: not part of the scope check (recorded AWS behaviour)
+}
 
 // checkScopes reports names a nested scope assigns that an enclosing scope
 // assigns too. It runs once the whole machine is compiled.
@@ -439,7 +442,11 @@ func (c *compiler) checkScopes(d *Definition, outer map[string]bool) {
 func scopeAssignments(d *Definition) []assignment {
 	var out []assignment
 	for _, st := range d.States {
-		out = append(out, st.assigns...)
+		for _, a := range st.assigns {
+			if !a.catch {
+				out = append(out, a)
+			}
+		}
 	}
 	return out
 }
@@ -845,7 +852,7 @@ func (c *compiler) checkAssign(v any, loc string) {
 	for _, k := range sortedKeys(obj) {
 		name := strings.TrimSuffix(k, ".$")
 		if c.cur != nil {
-			c.cur.assigns = append(c.cur.assigns, assignment{name: name, loc: loc + "/" + k})
+			c.cur.assigns = append(c.cur.assigns, assignment{name: name, loc: loc + "/" + k, catch: strings.Contains(loc, "/Catch/")})
 		}
 		if !validVariableName(name) || name == "states" {
 			c.schema(loc+"/"+k, "%q is not a valid variable name (letters, digits and _, not starting with a digit, at most 80 characters; \"states\" is reserved)", name)

@@ -52,6 +52,5 @@
 // every problem becomes a named error (States.Runtime,
 // States.IntrinsicFailure, States.DataLimitExceeded, ...) that Retry and
 // Catch handle as Step Functions does: States.Runtime is never caught,
-// States.DataLimitExceeded only by name, States.TaskFailed matches every
-// error but States.Timeout.
+// States.TaskFailed matches every error but States.Timeout.
 package workflow

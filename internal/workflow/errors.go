@@ -63,11 +63,12 @@ func asFailure(err error) *Failure {
 	return &Failure{Error: ErrRuntime, Cause: err.Error()}
 }
 
-// terminal reports whether no Retry or Catch can handle the error
-// (Developer Guide › Error names: States.Runtime and
-// States.DataLimitExceeded are not caught by States.ALL).
+// terminal reports whether no Retry or Catch can handle the error:
+// States.Runtime (Developer Guide › Error names). The guide says the same
+// of States.DataLimitExceeded, but Step Functions catches it with
+// States.ALL (recorded behaviour), and so does firstline.
 func terminalError(name string) bool {
-	return name == ErrRuntime || name == ErrDataLimitExceeded
+	return name == ErrRuntime
 }
 
 // matches reports whether a retrier's or catcher's ErrorEquals list

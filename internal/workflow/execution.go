@@ -456,7 +456,11 @@ func (m *Machine) execute(e *Execution, t *Thread, st *State, now time.Time, inv
 // Next, or ends the thread.
 func (m *Machine) transition(e *Execution, t *Thread, st *State, output any, now time.Time) {
 	if jsonSize(output) > MaxPayloadBytes {
-		m.handleError(e, t, st, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", st.Name)}, now)
+		name := st.Name
+		if st.Type == "Task" {
+			name = resourceType(st.Resource) // as AWS names it: 'lambda'
+		}
+		m.handleError(e, t, st, &Failure{Error: ErrDataLimitExceeded, Cause: fmt.Sprintf("The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", name)}, now)
 		return
 	}
 	m.goTo(e, t, st, st.Next, st.End, output, now)

@@ -1,9 +1,11 @@
 package workflow
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -304,6 +306,18 @@ func (ev *evaluator) evalExpr(x *jsonata.Expr, vars map[string]any, field string
 	return v, nil
 }
 
+// numericText turns a string holding a number ("1", as a variable may
+// hold it) into the number; AWS reads *Path numbers from such strings
+// (recorded behaviour). Anything else is returned as is.
+func numericText(v any) any {
+	if s, ok := v.(string); ok {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return json.Number(strings.TrimSpace(s))
+		}
+	}
+	return v
+}
+
 // valueText is a value as AWS's causes print it: strings bare, others as
 // JSON.
 func valueText(v any) string {
@@ -445,9 +459,12 @@ func (ev *evaluator) taskInput() (params any, timeout, heartbeat int64, err erro
 			continue
 		}
 		v, ok := x.p.eval(ev.scope(eff))
-		n, isInt := toInt(v)
-		if !ok || !isInt || n <= 0 {
-			return nil, 0, 0, fail(ErrRuntime, "The path '%s' of state '%s' must select a positive integer", x.p.src, st.Name)
+		if !ok {
+			return nil, 0, 0, fail(ErrRuntime, "An error occurred while executing the state '%s' (entered at the event id #%d). Invalid path '%s' : No results for path: %s", st.Name, ev.t.PrevEvent, x.p.src, x.p.normalized())
+		}
+		n, isInt := toInt(numericText(v))
+		if !isInt || n <= 0 {
+			return nil, 0, 0, fail(ErrRuntime, "The path '%s' of state '%s' must select a positive integer, got %s", x.p.src, st.Name, valueText(v))
 		}
 		*x.dst = n
 	}
@@ -1045,6 +1062,9 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 			}
 		}
 		arr, ok := items.([]any)
+		if !ok && ev.jsonata() && st.itemsJSONata == nil {
+			return fail(ErrQueryEvaluationError, "Map state input must be an array but was: %s", compactJSON(items))
+		}
 		if !ok && ev.jsonata() {
 			expr := "?"
 			if src, isStr := st.itemsSource.(string); isStr {
@@ -1060,7 +1080,7 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 		t.MaxConc = st.maxConcurrency
 		if st.maxConcurrencyPath != nil {
 			v, ok := st.maxConcurrencyPath.eval(ev.scope(eff))
-			n, isInt := toInt(v)
+			n, isInt := toInt(numericText(v))
 			if !ok || !isInt || n < 0 {
 				return fail(ErrRuntime, "An error occurred while executing the state '%s'. The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", st.Name, valueText(v), st.maxConcurrencyPath.src)
 			}
@@ -1099,7 +1119,7 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 		t.Tolerate = -1
 		if st.toleratedCountPath != nil {
 			v, _ := st.toleratedCountPath.eval(ev.scope(eff))
-			f, ok := toFloat(v)
+			f, ok := toFloat(numericText(v))
 			if !ok {
 				return fail(ErrRuntime, "An error occurred while executing the state '%s'. The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", st.Name, valueText(v), st.toleratedCountPath.src)
 			}
@@ -1110,8 +1130,11 @@ func (m *Machine) mapStart(e *Execution, t *Thread, st *State, ev *evaluator, no
 		}
 		if st.toleratedPctPath != nil {
 			v, _ := st.toleratedPctPath.eval(ev.scope(eff))
-			f, ok := toFloat(v)
-			if !ok || f < 0 || f > 100 {
+			f, ok := toFloat(numericText(v))
+			if !ok {
+				return fail(ErrRuntime, "An error occurred while executing the state '%s'. The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", st.Name, valueText(v), st.toleratedPctPath.src)
+			}
+			if f < 0 || f > 100 {
 				return fail(ErrRuntime, "An error occurred while executing the state '%s'. ToleratedFailurePercentage must be between 0 and 100.", st.Name)
 			}
 			pct = &f

@@ -194,6 +194,13 @@ func (e *Expr) eval(input any, bindings map[string]any, loc string) (out any, er
 		return nil, e.fail(loc, err)
 	}
 	out, err = fromLib(reflect.ValueOf(res))
+	if errors.Is(err, errFunction) {
+		return nil, &Error{
+			Name:       ErrorName,
+			Cause:      fmt.Sprintf("The JSONata expression '%s'%s returned an unsupported result type.", e.src, fieldPart(loc)),
+			Expression: e.src, Location: loc, err: err,
+		}
+	}
 	if err != nil {
 		return nil, e.fail(loc, err)
 	}
@@ -213,7 +220,7 @@ func (e *Expr) undefined(loc string) error {
 func (e *Expr) fail(loc string, err error) error {
 	return &Error{
 		Name:       ErrorName,
-		Cause:      fmt.Sprintf("The JSONata expression '%s'%s failed: %s", e.src, fieldPart(loc), cleanMessage(err)),
+		Cause:      fmt.Sprintf("The JSONata expression '%s'%s threw an error during evaluation. %s", e.src, fieldPart(loc), cleanMessage(err)),
 		Expression: e.src,
 		Location:   loc,
 		err:        err,
@@ -232,8 +239,19 @@ func fieldPart(loc string) string {
 var positionSuffix = regexp.MustCompile(`(?s),? ?position: ?-?\d+.*$`)
 
 func cleanMessage(err error) string {
-	msg := positionSuffix.ReplaceAllString(err.Error(), "")
-	return strings.TrimSpace(msg)
+	msg := strings.TrimSpace(positionSuffix.ReplaceAllString(err.Error(), ""))
+	for lib, aws := range jsonataCodes {
+		if strings.Contains(msg, lib) {
+			return aws
+		}
+	}
+	return msg
+}
+
+// jsonataCodes turns the library's messages into jsonata-js's, with their
+// codes, as Step Functions reports them (recorded behaviour).
+var jsonataCodes = map[string]string{
+	"cannot call non-function": "T1006: Attempted to invoke a non-function",
 }
 
 // libFunctions are the extension functions as library values, obtained

@@ -486,7 +486,7 @@ func TestRuntimeErrors(t *testing.T) {
 		{"wrong argument type", `$uppercase(1)`, false, "does not match function signature"},
 		{"$error", `$error('custom failure')`, false, "custom failure"},
 		{"$assert", `$assert(1 = 2, 'one is not two')`, false, "one is not two"},
-		{"function result", `$uppercase`, false, "evaluated to a function"},
+		{"function result", `$uppercase`, false, "returned an unsupported result type"},
 		{"bad timestamp", `$toMillis('2024-01-02 03:04:05')`, false, "ISO 8601"},
 		{"infinite recursion", `($f := function($n){ $n + $f($n + 1) }; $f(0))`, false, "stack overflow"},
 		{"mutual recursion", `($a := function(){ $b() }; $b := function(){ $a() }; $a())`, false, "stack overflow"},
