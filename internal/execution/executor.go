@@ -123,6 +123,12 @@ var ErrExecutionExists = errors.New("ExecutionAlreadyExists")
 // execution runs the definition the machine has now, whatever is applied
 // later.
 func (x *Executor) Start(ctx context.Context, machine, name string, input []byte) (*Summary, error) {
+	return x.start(ctx, machine, name, input, "")
+}
+
+// start is Start for an execution whose end answers the task parent
+// (execution ARN "#" request id) when parent is set.
+func (x *Executor) start(ctx context.Context, machine, name string, input []byte, parent string) (*Summary, error) {
 	if len(input) == 0 {
 		input = []byte("{}")
 	}
@@ -162,8 +168,12 @@ func (x *Executor) Start(ctx context.Context, machine, name string, input []byte
 			return err
 		}
 		inputJSON, _ := json.Marshal(e.Input)
-		if _, err := tx.Exec(ctx, `INSERT INTO executions (arn, state_machine, name, definition, status, input, start_us, checkpoint)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}')`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, string(inputJSON), now.UnixMicro()); err != nil {
+		var parentCol any
+		if parent != "" {
+			parentCol = parent
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO executions (arn, state_machine, name, definition, status, input, start_us, checkpoint, parent)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, string(inputJSON), now.UnixMicro(), parentCol); err != nil {
 			return err
 		}
 		if err := x.save(ctx, tx, m, e, workflow.StatusRunning+"?"); err != nil {
@@ -283,6 +293,15 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 	if e.Done() {
 		if _, err := tx.Exec(ctx, `DELETE FROM task_tokens WHERE execution = $1`, e.ARN); err != nil {
 			return err
+		}
+		var parent *string
+		if err := tx.QueryRow(ctx, `SELECT parent FROM executions WHERE arn = $1`, e.ARN).Scan(&parent); err != nil {
+			return err
+		}
+		if parent != nil && *parent != "" {
+			if err := tx.InsertJob(ctx, ChildDoneArgs{Parent: *parent, Child: e.ARN}, &river.InsertOpts{Queue: Queue}); err != nil {
+				return err
+			}
 		}
 		stop = e.StopTime.UnixMicro()
 		if e.Status == workflow.StatusSucceeded {
@@ -435,6 +454,9 @@ func (w *TaskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 		integ, pattern, found = x.Registry.Lookup(r.Resource)
 		if found {
 			out, err := integ.Invoke(ctx, r, pattern)
+			if errors.Is(err, workflow.ErrAnswerLater) {
+				return nil
+			}
 			var te *workflow.TaskError
 			switch {
 			case errors.As(err, &te):
@@ -464,4 +486,5 @@ func (x *Executor) Workers(ws *river.Workers) {
 	river.AddWorker(ws, &TaskWorker{X: x})
 	river.AddWorker(ws, &TimerWorker{X: x})
 	river.AddWorker(ws, &HeartbeatWorker{X: x})
+	river.AddWorker(ws, &ChildWorker{X: x})
 }

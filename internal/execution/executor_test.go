@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/execution"
 	"github.com/firstline/firstline/internal/resource"
 	"github.com/firstline/firstline/internal/store"
@@ -50,6 +51,7 @@ func startExecutor(t *testing.T, d store.Dialect, c *calls, machines map[string]
 	reg := workflow.NewRegistry()
 	require.NoError(t, reg.Register("arn:aws:states:::lambda:invoke", workflow.IntegrationFunc(c.invoke)))
 	x := &execution.Executor{DB: db, Resources: resources, Registry: reg, Account: "123456789012", Region: "ap-northeast-1"}
+	require.NoError(t, (&execution.Builtins{X: x, Events: event.NewStore(db), Defaults: event.Defaults{Account: "123456789012", Region: "ap-northeast-1"}}).Register(reg))
 	ws := river.NewWorkers()
 	x.Workers(ws)
 	require.NoError(t, db.ConfigureJobs(store.JobsConfig{Workers: ws, Queues: map[string]int{execution.Queue: 4}}))

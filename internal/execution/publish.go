@@ -72,22 +72,6 @@ func Publisher(events *event.Store, rules *rule.Engine) func(ctx context.Context
 		if s.StopDate != nil {
 			ev.Time = s.StopDate.Truncate(time.Second)
 		}
-		enc, err := event.Encode([]*event.Event{ev}, time.Now())
-		if err != nil {
-			return err
-		}
-		if rules != nil {
-			route, err := rules.Route(enc)
-			if err != nil {
-				return err
-			}
-			if route != nil { // nil when no rule matches
-				if err := route(ctx, tx); err != nil {
-					return err
-				}
-			}
-		}
-		events.Append(tx, enc)
-		return nil
+		return appendEvents(ctx, tx, events, rules, []*event.Event{ev})
 	}
 }

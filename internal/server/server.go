@@ -181,6 +181,14 @@ func (s *Server) Start(ctx context.Context) error {
 	if err := targets.RegisterArn("states", execution.Target{X: executions}); err != nil {
 		return s.fail(err)
 	}
+	builtins := &execution.Builtins{
+		X: executions, Events: events, Rules: s.rules,
+		Defaults: event.Defaults{Account: cfg.Account, Region: cfg.Region},
+		Client:   &http.Client{Timeout: 60 * time.Second},
+	}
+	if err := builtins.Register(integrations); err != nil {
+		return s.fail(err)
+	}
 	workers := river.NewWorkers()
 	executions.Workers(workers)
 	if err := river.AddWorkerSafely(workers, &event.PruneWorker{Store: events, Retention: cfg.EventRetention, Logger: s.logger.With("component", "event")}); err != nil {

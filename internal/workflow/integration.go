@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -30,6 +31,11 @@ type Integration interface {
 	// task completes when the token is answered.
 	Invoke(ctx context.Context, r *Request, pattern string) (any, error)
 }
+
+// ErrAnswerLater is returned by an integration that started a task whose
+// answer comes later through another path (a .sync child execution that
+// has not ended): the driver leaves the request pending.
+var ErrAnswerLater = errors.New("the task is answered later")
 
 // IntegrationFunc adapts a function to Integration.
 type IntegrationFunc func(ctx context.Context, r *Request, pattern string) (any, error)

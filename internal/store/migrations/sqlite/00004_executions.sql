@@ -13,6 +13,7 @@ CREATE TABLE executions (
     stop_us        INTEGER,
     checkpoint     TEXT    NOT NULL,
     events         INTEGER NOT NULL DEFAULT 0,
+    parent         TEXT,
     UNIQUE (state_machine, name)
 );
 CREATE INDEX executions_machine_start ON executions (state_machine, start_us DESC);
