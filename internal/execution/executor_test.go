@@ -40,6 +40,10 @@ func (c *calls) invoke(_ context.Context, r *workflow.Request, _ string) (any, e
 // startExecutor opens a migrated database, applies machines and runs the
 // execution jobs.
 func startExecutor(t *testing.T, d store.Dialect, c *calls, machines map[string]string) *execution.Executor {
+	return startExecutorB(t, d, c, machines)
+}
+
+func startExecutorB(t testing.TB, d store.Dialect, c *calls, machines map[string]string) *execution.Executor {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Config{DSN: storetest.DSN(t, d)})
