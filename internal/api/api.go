@@ -98,6 +98,11 @@ func New(cfg Config) *API {
 		{http.MethodPost, "/api/v1/replays", auth.Operator, "replays.start", (*API).startReplay, false},
 		{http.MethodGet, "/api/v1/replays/{name}", auth.Viewer, "replays.get", (*API).getReplay, false},
 		{http.MethodPost, "/api/v1/hooks/confirm", auth.Operator, "hooks.confirm", (*API).confirmSubscription, false},
+		{http.MethodPost, "/api/v1/executions", auth.Operator, "executions.start", (*API).startExecution, false},
+		{http.MethodGet, "/api/v1/executions", auth.Viewer, "executions.list", (*API).listExecutions, false},
+		{http.MethodGet, "/api/v1/executions/{arn}", auth.Viewer, "executions.describe", (*API).describeExecution, false},
+		{http.MethodPost, "/api/v1/executions/{arn}/stop", auth.Operator, "executions.stop", (*API).stopExecution, false},
+		{http.MethodGet, "/api/v1/executions/{arn}/history", auth.Viewer, "executions.history", (*API).executionHistory, false},
 	}
 	if a.Metrics != nil {
 		for _, rt := range a.table {

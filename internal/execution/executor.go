@@ -1,6 +1,7 @@
 package execution
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -167,13 +168,17 @@ func (x *Executor) start(ctx context.Context, machine, name string, input []byte
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		inputJSON, _ := json.Marshal(e.Input)
+		// The input as the caller wrote it (compacted), as AWS keeps it.
+		var inputJSON bytes.Buffer
+		if err := json.Compact(&inputJSON, input); err != nil {
+			return err
+		}
 		var parentCol any
 		if parent != "" {
 			parentCol = parent
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO executions (arn, state_machine, name, definition, status, input, start_us, checkpoint, parent)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, string(inputJSON), now.UnixMicro(), parentCol); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, inputJSON.String(), now.UnixMicro(), parentCol); err != nil {
 			return err
 		}
 		if err := x.save(ctx, tx, m, e, workflow.StatusRunning+"?"); err != nil {
@@ -182,6 +187,9 @@ func (x *Executor) start(ctx context.Context, machine, name string, input []byte
 		out, err = describe(ctx, tx, e.ARN)
 		return err
 	})
+	if out != nil {
+		out.StateMachineArn = x.StateMachineARN(machine)
+	}
 	return out, err
 }
 
