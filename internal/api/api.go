@@ -103,6 +103,9 @@ func New(cfg Config) *API {
 		{http.MethodGet, "/api/v1/executions/{arn}", auth.Viewer, "executions.describe", (*API).describeExecution, false},
 		{http.MethodPost, "/api/v1/executions/{arn}/stop", auth.Operator, "executions.stop", (*API).stopExecution, false},
 		{http.MethodGet, "/api/v1/executions/{arn}/history", auth.Viewer, "executions.history", (*API).executionHistory, false},
+		{http.MethodPost, "/api/v1/tasks/success", auth.Operator, "tasks.success", (*API).sendTaskSuccess, false},
+		{http.MethodPost, "/api/v1/tasks/failure", auth.Operator, "tasks.failure", (*API).sendTaskFailure, false},
+		{http.MethodPost, "/api/v1/tasks/heartbeat", auth.Operator, "tasks.heartbeat", (*API).sendTaskHeartbeat, false},
 	}
 	if a.Metrics != nil {
 		for _, rt := range a.table {

@@ -28,6 +28,7 @@ names with -o json or -o yaml.`,
   firstline executions list --state-machine triage --status-filter FAILED --since 1h`,
 	}
 	cmd.AddCommand(executionsStartCmd(o), executionsDescribeCmd(o), executionsListCmd(o), executionsStopCmd(o), executionsHistoryCmd(o))
+	cmd.AddCommand(taskTokenCmds(o)...)
 	return cmd
 }
 
