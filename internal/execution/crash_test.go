@@ -206,3 +206,88 @@ func crashDuringExecutions(t *testing.T, bin string, d store.Dialect) {
 	}
 	t.Logf("%d executions, %d kills, %d task calls repeated after a kill", crashExecutions, len(kills), repeated)
 }
+
+// TestReplicaTakesOver runs two replicas on one PostgreSQL database,
+// starts executions through the first and SIGKILLs it while they wait:
+// the second finishes them all.
+func TestReplicaTakesOver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped with -short")
+	}
+	if os.Getenv(storetest.EnvPostgresDSN) == "" {
+		t.Skip(storetest.EnvPostgresDSN + " is not set")
+	}
+	bin := servertest.BuildBinary(t)
+	logs := &servertest.Logs{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("firstline output:\n%s", logs.String())
+		}
+	})
+	fn := &callLog{calls: map[string][]time.Time{}}
+	target := httptest.NewServer(fn)
+	defer target.Close()
+	dsn := storetest.DSN(t, store.Postgres)
+	client := &http.Client{Timeout: 10 * time.Second}
+	replica := func(name string) (*servertest.Child, string) {
+		work := t.TempDir()
+		dataDir := filepath.Join(work, "data")
+		c := servertest.StartChild(t, bin, work, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--database", dsn, "--log-level", "warn"}, logs, client, name)
+		tok, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
+		if err != nil {
+			return c, ""
+		}
+		return c, strings.TrimSpace(string(tok))
+	}
+	a, token := replica("replica a")
+	b, _ := replica("replica b")
+	require.NotEmpty(t, token, "the first replica creates the admin token")
+	do := func(base, method, path string, body any) (int, []byte) {
+		var r io.Reader
+		if body != nil {
+			j, _ := json.Marshal(body)
+			r = bytes.NewReader(j)
+		}
+		req, err := http.NewRequest(method, base+path, r)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, out
+	}
+	def := `{"StartAt":"Pause","States":{
+	  "Pause":{"Type":"Wait","Seconds":2,"Next":"Call"},
+	  "Call":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"` + target.URL + `","Method":"POST","RequestBody":{"n.$":"$.n"}},
+	          "OutputPath":"$.ResponseBody","End":true}}}`
+	code, body := do(a.URL, http.MethodPut, "/api/v1/resources/StateMachine/handover", map[string]string{"DefinitionString": def})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	const n = 40
+	for i := range n {
+		code, body := do(a.URL, http.MethodPost, "/api/v1/executions", map[string]any{"stateMachineName": "handover", "name": fmt.Sprintf("h%02d", i), "input": fmt.Sprintf(`{"n":%d}`, i)})
+		require.Equal(t, http.StatusOK, code, string(body))
+	}
+	require.NoError(t, a.Cmd.Process.Signal(syscall.SIGKILL))
+	a.Wait(t, 10*time.Second)
+
+	deadline := time.Now().Add(90 * time.Second)
+	for i := range n {
+		arn := fmt.Sprintf("arn:aws:states:local-1:000000000000:execution:handover:h%02d", i)
+		for {
+			code, body := do(b.URL, http.MethodGet, "/api/v1/executions/"+url.PathEscape(arn), nil)
+			require.Equal(t, http.StatusOK, code, string(body))
+			var desc struct{ Status, Output, Error, Cause string }
+			require.NoError(t, json.Unmarshal(body, &desc))
+			if desc.Status == "RUNNING" {
+				require.True(t, time.Now().Before(deadline), "h%02d still RUNNING on the surviving replica", i)
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			require.Equal(t, "SUCCEEDED", desc.Status, "h%02d: %s %s", i, desc.Error, desc.Cause)
+			require.JSONEq(t, fmt.Sprintf(`{"n":%d}`, i), desc.Output)
+			break
+		}
+	}
+}
