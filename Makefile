@@ -25,6 +25,8 @@ bench: ## PutEvents throughput/latency table (SQLite, and PostgreSQL with FIRSTL
 	$(GO) run ./bench/putevents $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench 'BenchmarkMatch|BenchmarkParsePutEvents' ./internal/pattern ./internal/event
 	$(GO) test -run '^$$' -bench 'BenchmarkChain100|BenchmarkMap1000|BenchmarkBaselineJSONRoundTrip' -benchmem ./internal/workflow
+	$(GO) test -run '^$$' -bench 'BenchmarkDurableExecutions' ./internal/execution
+	$(GO) run ./bench/executions $(BENCHFLAGS)
 
 fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testdata/fuzz
 	$(GO) test ./internal/event -run '^$$' -fuzz '^FuzzParsePutEvents$$' -fuzztime $(FUZZTIME)

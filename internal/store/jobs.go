@@ -86,7 +86,7 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 		j.pg, err = river.NewClient(riverpgxv5.New(s.pool), rc)
 	} else {
 		// SQLite has no LISTEN/NOTIFY: River polls for new jobs.
-		rc.FetchPollInterval = 100 * time.Millisecond
+		rc.FetchPollInterval = 10 * time.Millisecond
 		j.lite, err = river.NewClient(riversqlite.New(s.wdb), rc)
 	}
 	if err != nil {
