@@ -14,6 +14,11 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
 
+// fastPollInterval is how often SQLite's named queues look for new jobs:
+// each hop of a first response (event → rule delivery → execution step →
+// task) waits half of it on average.
+const fastPollInterval = 20 * time.Millisecond
+
 var errJobsNotConfigured = errors.New("insert job: job client not configured (call ConfigureJobs first)")
 
 // JobsConfig configures the River client that works firstline's durable
@@ -74,7 +79,16 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 		FetchCooldown: 5 * time.Millisecond,
 	}
 	for name, n := range cfg.Queues {
-		rc.Queues[name] = river.QueueConfig{MaxWorkers: n}
+		q := river.QueueConfig{MaxWorkers: n}
+		if s.dialect == SQLite {
+			// The named queues (rule deliveries, execution steps) carry
+			// first response: without LISTEN/NOTIFY, and with River's
+			// insert triggers firing before our commits, only polling finds
+			// their jobs, so they poll often. Maintenance on the default
+			// queue polls at the client's slower interval.
+			q.FetchPollInterval = fastPollInterval
+		}
+		rc.Queues[name] = q
 	}
 	if cfg.Workers == nil {
 		rc.Queues = nil
@@ -86,7 +100,7 @@ func (s *Store) ConfigureJobs(cfg JobsConfig) error {
 		j.pg, err = river.NewClient(riverpgxv5.New(s.pool), rc)
 	} else {
 		// SQLite has no LISTEN/NOTIFY: River polls for new jobs.
-		rc.FetchPollInterval = 10 * time.Millisecond
+		rc.FetchPollInterval = 100 * time.Millisecond
 		j.lite, err = river.NewClient(riversqlite.New(s.wdb), rc)
 	}
 	if err != nil {
