@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -181,7 +183,7 @@ func (x *Executor) start(ctx context.Context, machine, name string, input []byte
 			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, inputJSON.String(), now.UnixMicro(), parentCol); err != nil {
 			return err
 		}
-		if err := x.save(ctx, tx, m, e, workflow.StatusRunning+"?"); err != nil {
+		if err := x.save(ctx, tx, m, e, workflow.StatusRunning+"?", 0); err != nil {
 			return err
 		}
 		out, err = describe(ctx, tx, e.ARN)
@@ -253,7 +255,7 @@ func (x *Executor) load(ctx context.Context, tx store.Querier, arn string, lock 
 // history events it recorded since the last save and the jobs for the
 // requests it issued. prevStatus is the status before this step, to
 // publish changes.
-func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e *workflow.Execution, prevStatus string) error {
+func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e *workflow.Execution, prevStatus string, before int64) error {
 	now := x.now()
 	if prevStatus == workflow.StatusRunning+"?" && x.Publish != nil {
 		// A new execution: RUNNING first, whatever this step ends with.
@@ -262,22 +264,27 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 		}
 		prevStatus = workflow.StatusRunning + "?new"
 	}
-	issued := m.Advance(e, now, nil)
+	m.Advance(e, now, nil)
 	if !e.Done() && len(e.Runnable) > 0 {
 		// Out of budget: continue in another job.
 		if err := tx.InsertJob(ctx, AdvanceArgs{Execution: e.ARN}, &river.InsertOpts{Queue: Queue}); err != nil {
 			return err
 		}
 	}
-	if strings.HasPrefix(prevStatus, workflow.StatusRunning+"?") {
-		// A new execution: its timeout timer was created by Start.
-		for _, r := range e.Pending {
-			if r.Kind == workflow.KindTimer && r.Thread < 0 {
-				issued = append(issued, r)
-			}
+	// Every request made in this step — by Advance, or by the answer the
+	// step delivered (a retry interval after a failed task) — gets its job.
+	var fresh []*workflow.Request
+	for _, r := range e.Pending {
+		isNew := requestNumber(r.ID) > before
+		if r.ID == "timeout" {
+			isNew = strings.HasPrefix(prevStatus, workflow.StatusRunning+"?")
+		}
+		if isNew {
+			fresh = append(fresh, r)
 		}
 	}
-	for _, r := range issued {
+	sort.Slice(fresh, func(i, j int) bool { return requestNumber(fresh[i].ID) < requestNumber(fresh[j].ID) })
+	for _, r := range fresh {
 		if err := x.enqueue(ctx, tx, e.ARN, r); err != nil {
 			return err
 		}
@@ -337,6 +344,15 @@ func (x *Executor) publish(ctx context.Context, tx store.Tx, arn string) error {
 	return x.Publish(ctx, tx, s, x.Account, x.Region)
 }
 
+// requestNumber is the sequence number of a request id ("r12" → 12).
+func requestNumber(id string) int64 {
+	n, err := strconv.ParseInt(strings.TrimPrefix(id, "r"), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
 // enqueue makes the job that answers request r.
 func (x *Executor) enqueue(ctx context.Context, tx store.Tx, arn string, r *workflow.Request) error {
 	switch r.Kind {
@@ -375,11 +391,11 @@ func (x *Executor) step(ctx context.Context, arn string, fn func(m *workflow.Mac
 		if e.Done() {
 			return nil
 		}
-		prev := e.Status
+		prev, before := e.Status, e.NextRequest
 		if fn != nil && !fn(m, e) {
 			return nil
 		}
-		return x.save(ctx, tx, m, e, prev)
+		return x.save(ctx, tx, m, e, prev, before)
 	})
 }
 
@@ -439,6 +455,11 @@ type TaskWorker struct {
 	X *Executor
 }
 
+// Timeout lets a task run as long as the longest task timeout allows
+// (900 s for functions) and some: the integration enforces the task's own
+// TimeoutSeconds, and a timer job fails the task when it passes.
+func (w *TaskWorker) Timeout(*river.Job[TaskArgs]) time.Duration { return 16 * time.Minute }
+
 // Work runs the task.
 func (w *TaskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 	x := w.X
@@ -464,6 +485,11 @@ func (w *TaskWorker) Work(ctx context.Context, job *river.Job[TaskArgs]) error {
 			out, err := integ.Invoke(ctx, r, pattern)
 			if errors.Is(err, workflow.ErrAnswerLater) {
 				return nil
+			}
+			if ctx.Err() != nil {
+				// Shutting down, or the job timed out: not the task's
+				// failure. River runs the job again, with the same key.
+				return ctx.Err()
 			}
 			var te *workflow.TaskError
 			switch {

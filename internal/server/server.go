@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/firstline/firstline/internal/execution"
+	"github.com/firstline/firstline/internal/execution/function"
 	"github.com/firstline/firstline/internal/workflow"
 	"io"
 	"log/slog"
@@ -156,12 +157,18 @@ func (s *Server) Start(ctx context.Context) error {
 	integrations := workflow.NewRegistry()
 	// Resource kinds for apply.
 	kinds := resource.NewRegistry()
-	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{Registry: integrations}} {
+	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{Registry: integrations}, function.Kind{}} {
 		if err := kinds.Register(k); err != nil {
 			return s.fail(err)
 		}
 	}
 	resources := resource.NewStore(db, kinds)
+	// Functions: lambda:invoke and bare function ARNs run Function resources.
+	lambda := function.New(resources, nil)
+	lambda.Logger = s.logger.With("component", "function")
+	if err := lambda.Register(integrations); err != nil {
+		return s.fail(err)
+	}
 	s.rules = &rule.Engine{
 		Resources: resources, Events: events, Targets: targets,
 		Logger: s.logger.With("component", "rule"), Metrics: rule.NewMetrics(reg),
