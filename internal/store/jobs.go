@@ -17,7 +17,7 @@ import (
 // fastPollInterval is how often SQLite's named queues look for new jobs:
 // each hop of a first response (event → rule delivery → execution step →
 // task) waits half of it on average.
-const fastPollInterval = 20 * time.Millisecond
+const fastPollInterval = 15 * time.Millisecond
 
 var errJobsNotConfigured = errors.New("insert job: job client not configured (call ConfigureJobs first)")
 
