@@ -32,8 +32,9 @@ const (
 	crashKills      = 3
 )
 
-// callLog is the test's function: an HTTP endpoint that records every call
-// with its idempotency key and time.
+// callLog is the test's function (a kind: Function with an Http
+// endpoint): it records every call with its idempotency key and time, and
+// echoes the payload.
 type callLog struct {
 	mu    sync.Mutex
 	calls map[string][]time.Time
@@ -111,20 +112,23 @@ func crashDuringExecutions(t *testing.T, bin string, d store.Dialect) {
 		b, err := io.ReadAll(resp.Body)
 		return resp.StatusCode, b, err
 	}
+	// The tasks are Functions (lambda:invoke), HTTP endpoints of this test.
+	code, body, err := do(srv.URL, http.MethodPut, "/api/v1/resources/Function/echo", map[string]any{"Http": map[string]any{"Endpoint": target.URL + "/echo"}})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, string(body))
 	def := `{"StartAt":"Prepare","States":{
 	  "Prepare":{"Type":"Pass","Parameters":{"n.$":"$.n","items.$":"States.ArrayRange(1, 3, 1)"},"Next":"Call"},
-	  "Call":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"` + target.URL + `/call","Method":"POST","RequestBody":{"n.$":"$.n"}},
+	  "Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"echo","Payload":{"n.$":"$.n"}},
 	          "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":5}],
-	          "ResultSelector":{"echo.$":"$.ResponseBody.n"},"ResultPath":"$.call","Next":"Pause"},
+	          "ResultSelector":{"echo.$":"$.Payload.n"},"ResultPath":"$.call","Next":"Pause"},
 	  "Pause":{"Type":"Wait","Seconds":1,"Next":"Each"},
 	  "Each":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Value","n.$":"$.n"},
-	          "ItemProcessor":{"StartAt":"Item","States":{"Item":{"Type":"Task","Resource":"arn:aws:states:::http:invoke",
-	            "Parameters":{"ApiEndpoint":"` + target.URL + `/item","Method":"POST","RequestBody":{"i.$":"$.i","n.$":"$.n"}},
+	          "ItemProcessor":{"StartAt":"Item","States":{"Item":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo",
 	            "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":5}],
-	            "OutputPath":"$.ResponseBody","End":true}}},
+	            "End":true}}},
 	          "ResultPath":"$.items","Next":"Done"},
 	  "Done":{"Type":"Succeed"}}}`
-	code, body, err := do(srv.URL, http.MethodPut, "/api/v1/resources/StateMachine/crash", map[string]string{"DefinitionString": def})
+	code, body, err = do(srv.URL, http.MethodPut, "/api/v1/resources/StateMachine/crash", map[string]string{"DefinitionString": def})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, code, string(body))
 
