@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
@@ -406,10 +404,7 @@ func TestExecutionsMatchOpenAPI(t *testing.T) {
 	held := startExecution(t, s, s.AdminToken, map[string]any{"stateMachineName": "hold"})
 	unknown := "arn:aws:states:local-1:000000000000:execution:check:nope"
 
-	cases := []struct {
-		method, path, token, body string
-		status                    int
-	}{
+	cases := []openAPICase{
 		{"POST", "/api/v1/executions", toks["operator"], `{"stateMachineName":"check","name":"oa","input":"{\"a\":1}"}`, 200},
 		{"POST", "/api/v1/executions", toks["operator"], `{"stateMachineArn":"arn:aws:states:local-1:000000000000:stateMachine:check","name":"oa","input":{"a":1}}`, 200},
 		{"POST", "/api/v1/executions", toks["operator"], `{"stateMachineName":"check","name":"oa","input":{"a":2}}`, 409},
@@ -435,44 +430,7 @@ func TestExecutionsMatchOpenAPI(t *testing.T) {
 		{"POST", execPath(unknown, "/stop"), toks["operator"], `{}`, 404},
 		{"POST", execPath(unknown, "/stop"), "", `{}`, 401},
 	}
-	for _, tc := range cases {
-		t.Run(tc.method+" "+tc.path+" "+http.StatusText(tc.status), func(t *testing.T) {
-			var body io.Reader
-			if tc.body != "" {
-				body = strings.NewReader(tc.body)
-			}
-			req, err := http.NewRequest(tc.method, s.URL+tc.path, body)
-			require.NoError(t, err)
-			if tc.body != "" {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			if tc.token != "" {
-				req.Header.Set("Authorization", "Bearer "+tc.token)
-			}
-			route, params, err := router.FindRoute(req)
-			require.NoError(t, err, "no documented route")
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			rb, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			require.Equal(t, tc.status, resp.StatusCode, string(rb))
-			reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-			if tc.status < 400 && tc.body != "" {
-				req.Body = io.NopCloser(strings.NewReader(tc.body))
-				require.NoError(t, openapi3filter.ValidateRequest(ctx, reqIn))
-			}
-			err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
-				RequestValidationInput: reqIn,
-				Status:                 resp.StatusCode,
-				Header:                 resp.Header,
-				Body:                   io.NopCloser(bytes.NewReader(rb)),
-				Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-			})
-			require.NoError(t, err, string(rb))
-		})
-	}
+	checkOpenAPI(ctx, t, router, s.URL, cases)
 }
 
 // TestExecutionsUnavailable checks that an API without an executor

@@ -10,6 +10,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
@@ -39,10 +40,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	id := strings.Split(strings.Split(string(b), `"EventId":"`)[1], `"`)[0]
 
 	rule := `{"EventPattern":{"source":["my.app"]},"Targets":[{"Id":"log","Arn":"arn:aws:logs:::log-group:x"}]}`
-	cases := []struct {
-		method, path, token, body string
-		status                    int
-	}{
+	cases := []openAPICase{
 		{"POST", "/api/v1/events", toks["operator"], put, 200},
 		{"POST", "/api/v1/events", toks["viewer"], put, 403},
 		{"POST", "/api/v1/events", "", put, 401},
@@ -78,13 +76,26 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"DELETE", "/api/v1/resources/Rule/r1", s.AdminToken, "", 200},
 		{"DELETE", "/api/v1/resources/Rule/r1", s.AdminToken, "", 404},
 	}
+	checkOpenAPI(ctx, t, router, s.URL, cases)
+}
+
+// openAPICase is one request of checkOpenAPI and the status it must get.
+type openAPICase struct {
+	method, path, token, body string
+	status                    int
+}
+
+// checkOpenAPI sends each case to the server at base and validates the
+// request (when accepted) and the response against the OpenAPI document.
+func checkOpenAPI(ctx context.Context, t *testing.T, router routers.Router, base string, cases []openAPICase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.path+" "+http.StatusText(tc.status), func(t *testing.T) {
 			var body io.Reader
 			if tc.body != "" {
 				body = strings.NewReader(tc.body)
 			}
-			req, err := http.NewRequest(tc.method, s.URL+tc.path, body)
+			req, err := http.NewRequest(tc.method, base+tc.path, body)
 			require.NoError(t, err)
 			if tc.body != "" {
 				req.Header.Set("Content-Type", "application/json")
