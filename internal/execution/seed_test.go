@@ -3,8 +3,9 @@ package execution_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/firstline/firstline/internal/event"
 	"github.com/firstline/firstline/internal/execution"
+	"github.com/firstline/firstline/internal/execution/function"
 	"github.com/firstline/firstline/internal/resource"
 	"github.com/firstline/firstline/internal/store"
 	"github.com/firstline/firstline/internal/store/storetest"
@@ -21,10 +23,10 @@ import (
 )
 
 // TestSeedRunbookDurable runs the seed's first-response state machine,
-// unmodified, on the server's executor through all four branches. AWS
-// itself is out of reach, so Run Command and SNS are stand-in integrations
-// (the Run Command and notification capabilities register the real ones);
-// the Lambda functions answer as the seed's do.
+// unmodified, on the server's executor through all four branches, with its
+// Lambda functions as Function resources. AWS itself is out of reach, so
+// Run Command and SNS are stand-in integrations (the Run Command and
+// notification capabilities register the real ones).
 func TestSeedRunbookDurable(t *testing.T) {
 	seed, err := os.ReadFile("../../testdata/fixtures/states/seed-first-response.asl.json")
 	require.NoError(t, err)
@@ -57,14 +59,26 @@ func TestSeedRunbookDurable(t *testing.T) {
 			return "   Active: active (running) since Tue 2023-04-11 03:20:15 UTC"
 		}
 		exec := func(r *workflow.Request) string { return strings.SplitN(r.IdempotencyKey, "#", 2)[0] }
-		require.NoError(t, reg.Register("arn:aws:states:::lambda:invoke", workflow.IntegrationFunc(func(_ context.Context, r *workflow.Request, _ string) (any, error) {
-			p := r.Parameters.(map[string]any)
-			ev := p["Payload"].(map[string]any)
-			if strings.Contains(p["FunctionName"].(string), "Trigger_check") {
-				return map[string]any{"StatusCode": json.Number("200"), "Payload": map[string]any{"checked": true}}, nil
+		// The seed's two Lambda functions are Function resources: HTTP
+		// endpoints of this test that answer as the seed's functions do.
+		fns := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var ev map[string]any
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&ev))
+			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == "/trigger-check" {
+				_, _ = w.Write([]byte(`{"checked":true}`))
+				return
 			}
-			return map[string]any{"StatusCode": json.Number("200"), "Payload": map[string]any{"failed_count": json.Number(strconv.Itoa(failedCount(ev))), "event": ev}}, nil
-		})))
+			_ = json.NewEncoder(w).Encode(map[string]any{"failed_count": failedCount(ev), "event": ev})
+		}))
+		t.Cleanup(fns.Close)
+		require.NoError(t, kinds.Register(function.Kind{}))
+		require.NoError(t, function.New(resources, nil).Register(reg))
+		for name, path := range map[string]string{"Alert_count": "/alert-count", "Trigger_check": "/trigger-check"} {
+			spec, _ := json.Marshal(map[string]any{"Http": map[string]any{"Endpoint": fns.URL + path}})
+			_, _, err := resources.Apply(ctx, resource.Resource{Kind: function.KindName, Name: name, Spec: spec}, false)
+			require.NoError(t, err)
+		}
 		require.NoError(t, reg.Register("arn:aws:states:::aws-sdk:ssm:sendCommand", workflow.IntegrationFunc(func(_ context.Context, r *workflow.Request, _ string) (any, error) {
 			return map[string]any{"Command": map[string]any{"CommandId": exec(r), "Status": "Pending"}}, nil
 		})))
