@@ -212,7 +212,7 @@ func (m *Machine) Start(input []byte, o StartOptions, now time.Time) (*Execution
 		details["roleArn"] = o.RoleARN
 	}
 	e.record(nil, "ExecutionStarted", now, details)
-	root := &Thread{ID: 0, Parent: -1, State: m.Definition.StartAt, Phase: phaseEnter, Input: in, def: m.Definition, Tolerate: -1}
+	root := &Thread{ID: 0, Parent: -1, State: m.Definition.StartAt, Phase: phaseEnter, Input: in, def: m.Definition, Tolerate: -1, PrevEvent: e.LastEvent}
 	e.NextThread = 1
 	e.Threads[0] = root
 	e.Runnable = append(e.Runnable, 0)
