@@ -43,6 +43,7 @@ fuzz: ## run each fuzz target for FUZZTIME (default 60s); the corpus is in testd
 	$(GO) test ./internal/workflow -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/workflow/intrinsic -run '^$$' -fuzz '^FuzzParseEval$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/workflow/jsonata -run '^$$' -fuzz '^FuzzCompileEval$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/command/document -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 lint: ## gofmt, go vet, and golangci-lint when installed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)

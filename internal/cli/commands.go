@@ -50,7 +50,7 @@ API and reads FIRSTLINE_URL and FIRSTLINE_TOKEN (or --url and --token).`,
 	pf.StringVar(&o.URL, "url", envOr("FIRSTLINE_URL", "http://127.0.0.1:8642"), "server URL (env FIRSTLINE_URL)")
 	pf.StringVar(&o.Token, "token", os.Getenv("FIRSTLINE_TOKEN"), "API token (env FIRSTLINE_TOKEN)")
 	pf.StringVarP(&o.Output, "output", "o", "table", "output format: table, json or yaml")
-	root.AddCommand(eventsCmd(o), applyCmd(o), getCmd(o), deleteCmd(o), deadLettersCmd(o), hooksCmd(o), tokensCmd(o), auditCmd(o), whoamiCmd(o), statesCmd(), executionsCmd(o))
+	root.AddCommand(eventsCmd(o), applyCmd(o), getCmd(o), deleteCmd(o), deadLettersCmd(o), hooksCmd(o), tokensCmd(o), auditCmd(o), whoamiCmd(o), statesCmd(), executionsCmd(o), documentsCmd())
 	return root
 }
 

@@ -135,3 +135,28 @@ func TestApplyStateMachine(t *testing.T) {
 	require.Contains(t, errOut, "INVALID_RESOURCE at /States/Restart Http/Resource: no integration runs arn:aws:states:::aws-sdk:ssm:sendCommand")
 	require.Contains(t, errOut, "available:")
 }
+
+// TestDocumentsLint lints the built-in, the example resource, a document
+// open to command injection, and an invalid one.
+func TestDocumentsLint(t *testing.T) {
+	t.Parallel()
+	code, out, _ := runOffline("documents", "lint", "AWS-RunShellScript")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "no warnings")
+	code, out, errOut := runOffline("documents", "lint", "../../examples/documents/restart-apache.yaml")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "no warnings")
+	dir := t.TempDir()
+	risky := filepath.Join(dir, "risky.json")
+	require.NoError(t, os.WriteFile(risky, []byte(`{"schemaVersion":"2.2","parameters":{"S":{"type":"String"}},"mainSteps":[{"action":"aws:runShellScript","name":"r","inputs":{"runCommand":["systemctl restart {{ S }}"]}}]}`), 0o600))
+	code, out, _ = runOffline("documents", "lint", risky)
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "command injection")
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"schemaVersion":"2.2","mainSteps":[{"action":"aws:runShellScript","name":"r","inputs":{"runCommand":["echo {{ X }}"]}}]}`), 0o600))
+	code, _, errOut = runOffline("documents", "lint", bad)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "{{ X }} names no parameter")
+	code, _, _ = runOffline("documents", "lint", filepath.Join(dir, "missing.json"))
+	require.Equal(t, 2, code)
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/firstline/firstline/internal/command/document"
 	"github.com/firstline/firstline/internal/execution"
 	"github.com/firstline/firstline/internal/execution/function"
 	"github.com/firstline/firstline/internal/workflow"
@@ -157,7 +158,7 @@ func (s *Server) Start(ctx context.Context) error {
 	integrations := workflow.NewRegistry()
 	// Resource kinds for apply.
 	kinds := resource.NewRegistry()
-	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{Registry: integrations}, function.Kind{}} {
+	for _, k := range []resource.Kind{rule.Kind{Targets: targets}, ingest.Kind{Types: hookTypes}, execution.Kind{Registry: integrations}, function.Kind{}, document.Kind{}} {
 		if err := kinds.Register(k); err != nil {
 			return s.fail(err)
 		}
