@@ -171,9 +171,8 @@ func (b *Builtins) startExecution(ctx context.Context, r *workflow.Request, patt
 // ChildDoneArgs answers a .sync startExecution task when the execution it
 // started has ended.
 type ChildDoneArgs struct {
-	Parent  string `json:"parent"` // execution ARN "#" request id
-	Child   string `json:"child"`
-	Version int    `json:"version"` // 2 for .sync:2 (Output as JSON)
+	Parent string `json:"parent"` // execution ARN "#" request id
+	Child  string `json:"child"`
 }
 
 // Kind is "execution.child".
@@ -192,11 +191,10 @@ func (w *ChildWorker) Work(ctx context.Context, job *river.Job[ChildDoneArgs]) e
 	if !ok {
 		return nil
 	}
-	child, err := describe(ctx, x.DB, job.Args.Child)
+	child, err := x.describe(ctx, x.DB, job.Args.Child)
 	if err != nil {
 		return err
 	}
-	child.StateMachineArn = x.StateMachineARN(child.StateMachine)
 	return x.step(ctx, parentARN, func(m *workflow.Machine, e *workflow.Execution) bool {
 		r, ok := e.Pending[req]
 		if !ok {

@@ -165,7 +165,7 @@ func (x *Executor) start(ctx context.Context, machine, name string, input []byte
 			if !sameJSON([]byte(oldInput), input) {
 				return fmt.Errorf("%w: %s was started with another input", ErrExecutionExists, e.ARN)
 			}
-			out, err = describe(ctx, tx, e.ARN)
+			out, err = x.describe(ctx, tx, e.ARN)
 			return err
 		case !errors.Is(err, store.ErrNotFound):
 			return err
@@ -183,15 +183,12 @@ func (x *Executor) start(ctx context.Context, machine, name string, input []byte
 			VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8)`, e.ARN, machine, e.Name, string(spec.Definition), e.Status, inputJSON.String(), now.UnixMicro(), parentCol); err != nil {
 			return err
 		}
-		if err := x.save(ctx, tx, m, e, workflow.StatusRunning+"?", 0); err != nil {
+		if err := x.save(ctx, tx, m, e, e.Status, 0, true); err != nil {
 			return err
 		}
-		out, err = describe(ctx, tx, e.ARN)
+		out, err = x.describe(ctx, tx, e.ARN)
 		return err
 	})
-	if out != nil {
-		out.StateMachineArn = x.StateMachineARN(machine)
-	}
 	return out, err
 }
 
@@ -231,13 +228,12 @@ func (x *Executor) machine(def []byte) (*workflow.Machine, error) {
 // load reads an execution's checkpoint in tx, locking its row on
 // PostgreSQL (SQLite has one writer).
 func (x *Executor) load(ctx context.Context, tx store.Querier, arn string, lock bool) (*workflow.Machine, *workflow.Execution, error) {
-	q := `SELECT definition, checkpoint, events FROM executions WHERE arn = $1`
+	q := `SELECT definition, checkpoint FROM executions WHERE arn = $1`
 	if lock && x.DB.Dialect() == store.Postgres {
 		q += ` FOR UPDATE`
 	}
 	var def, cp string
-	var events int64
-	if err := tx.QueryRow(ctx, q, arn).Scan(&def, &cp, &events); err != nil {
+	if err := tx.QueryRow(ctx, q, arn).Scan(&def, &cp); err != nil {
 		return nil, nil, err
 	}
 	m, err := x.machine([]byte(def))
@@ -253,16 +249,16 @@ func (x *Executor) load(ctx context.Context, tx store.Querier, arn string, lock 
 
 // save advances e as far as it goes, then writes its checkpoint, the
 // history events it recorded since the last save and the jobs for the
-// requests it issued. prevStatus is the status before this step, to
-// publish changes.
-func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e *workflow.Execution, prevStatus string, before int64) error {
+// requests made since request number before. prevStatus is the status
+// before this step, to publish changes; isNew marks the step that starts
+// the execution (it publishes RUNNING first, and makes the execution's
+// TimeoutSeconds timer).
+func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e *workflow.Execution, prevStatus string, before int64, isNew bool) error {
 	now := x.now()
-	if prevStatus == workflow.StatusRunning+"?" && x.Publish != nil {
-		// A new execution: RUNNING first, whatever this step ends with.
+	if isNew && x.Publish != nil {
 		if err := x.publish(ctx, tx, e.ARN); err != nil {
 			return err
 		}
-		prevStatus = workflow.StatusRunning + "?new"
 	}
 	m.Advance(e, now, nil)
 	if !e.Done() && len(e.Runnable) > 0 {
@@ -275,11 +271,11 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 	// step delivered (a retry interval after a failed task) — gets its job.
 	var fresh []*workflow.Request
 	for _, r := range e.Pending {
-		isNew := requestNumber(r.ID) > before
-		if r.ID == "timeout" {
-			isNew = strings.HasPrefix(prevStatus, workflow.StatusRunning+"?")
+		made := requestNumber(r.ID) > before
+		if r.ID == "timeout" { // the execution's TimeoutSeconds, made by Start
+			made = isNew
 		}
-		if isNew {
+		if made {
 			fresh = append(fresh, r)
 		}
 	}
@@ -328,7 +324,7 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 		e.ARN, e.Status, output, e.Error, e.Cause, stop, string(cp), e.LastEvent); err != nil {
 		return err
 	}
-	if x.Publish != nil && e.Status != strings.TrimSuffix(prevStatus, "?new") && e.Status != workflow.StatusRunning {
+	if x.Publish != nil && e.Status != prevStatus {
 		return x.publish(ctx, tx, e.ARN)
 	}
 	return nil
@@ -336,11 +332,10 @@ func (x *Executor) save(ctx context.Context, tx store.Tx, m *workflow.Machine, e
 
 // publish sends the execution's status change event.
 func (x *Executor) publish(ctx context.Context, tx store.Tx, arn string) error {
-	s, err := describe(ctx, tx, arn)
+	s, err := x.describe(ctx, tx, arn)
 	if err != nil {
 		return err
 	}
-	s.StateMachineArn = x.StateMachineARN(s.StateMachine)
 	return x.Publish(ctx, tx, s, x.Account, x.Region)
 }
 
@@ -395,7 +390,7 @@ func (x *Executor) step(ctx context.Context, arn string, fn func(m *workflow.Mac
 		if fn != nil && !fn(m, e) {
 			return nil
 		}
-		return x.save(ctx, tx, m, e, prev, before)
+		return x.save(ctx, tx, m, e, prev, before, false)
 	})
 }
 
@@ -408,7 +403,7 @@ func (x *Executor) Stop(ctx context.Context, arn, errName, cause string) (*Summa
 	if err != nil {
 		return nil, err
 	}
-	return describe(ctx, x.DB, arn)
+	return x.describe(ctx, x.DB, arn)
 }
 
 // AdvanceWorker works execution.advance jobs.

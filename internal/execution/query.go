@@ -10,8 +10,8 @@ import (
 	"github.com/firstline/firstline/internal/store"
 )
 
-// describe reads one execution (DescribeExecution).
-func describe(ctx context.Context, q store.Querier, arn string) (*Summary, error) {
+// describe reads one execution (DescribeExecution) through q.
+func (x *Executor) describe(ctx context.Context, q store.Querier, arn string) (*Summary, error) {
 	var s Summary
 	var input string
 	var output *string
@@ -26,6 +26,7 @@ func describe(ctx context.Context, q store.Querier, arn string) (*Summary, error
 	if output != nil {
 		s.Output = json.RawMessage(*output)
 	}
+	s.StateMachineArn = x.StateMachineARN(s.StateMachine)
 	s.StartDate = time.UnixMicro(start).UTC()
 	if stop != nil {
 		t := time.UnixMicro(*stop).UTC()
@@ -37,12 +38,7 @@ func describe(ctx context.Context, q store.Querier, arn string) (*Summary, error
 // Describe returns one execution by ARN; store.ErrNotFound when there is
 // none.
 func (x *Executor) Describe(ctx context.Context, arn string) (*Summary, error) {
-	s, err := describe(ctx, x.DB, arn)
-	if err != nil {
-		return nil, err
-	}
-	s.StateMachineArn = x.StateMachineARN(s.StateMachine)
-	return s, nil
+	return x.describe(ctx, x.DB, arn)
 }
 
 // ListFilter selects executions for List (ListExecutions): of one state
@@ -139,7 +135,7 @@ func cutToken(t string) (int64, string, bool) {
 // first with reverse), at most limit (default 100, at most 1000) after
 // event id after (0 for the start; with reverse, before it).
 func (x *Executor) History(ctx context.Context, arn string, reverse bool, after int64, limit int) ([]json.RawMessage, int64, error) {
-	if _, err := describe(ctx, x.DB, arn); err != nil {
+	if _, err := x.describe(ctx, x.DB, arn); err != nil {
 		return nil, 0, err
 	}
 	if limit <= 0 {

@@ -81,7 +81,7 @@ func (x *Executor) answerToken(ctx context.Context, token string, resp workflow.
 // text), as the SendTaskSuccess API does.
 func (x *Executor) SendTaskSuccess(ctx context.Context, token string, output []byte) error {
 	var v any
-	dec := json.NewDecoder(bytesReader(output))
+	dec := json.NewDecoder(bytes.NewReader(output))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("%w: output is not JSON: %v", ErrInvalidOutput, err)
@@ -157,5 +157,3 @@ func (w *HeartbeatWorker) Work(ctx context.Context, job *river.Job[HeartbeatArgs
 			Cause: fmt.Sprintf("No heartbeat for the task of state '%s' in %d seconds", r.State, r.HeartbeatSeconds)}, x.now())
 	})
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
